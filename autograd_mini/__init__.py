@@ -1,0 +1,1 @@
+"""autograd_mini: a small graph-based reverse-mode autodiff engine over numpy arrays."""

@@ -1,0 +1,1 @@
+"""The tutorial's L-layer binary classifier built on autograd_mini."""
