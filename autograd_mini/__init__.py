@@ -1,1 +1,31 @@
-"""autograd_mini: a small graph-based reverse-mode autodiff engine over numpy arrays."""
+"""autograd_mini: a small graph-based reverse-mode autodiff engine over numpy arrays.
+
+>>> from autograd_mini import Tensor
+>>> x = Tensor([1.0, 2.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+array([2., 4.])
+"""
+from .anomaly import AnomalyError, detect_anomaly
+from .broadcast import sum_to_shape
+from .grad_mode import is_grad_enabled, no_grad
+from .op import GraphReleasedError, Op
+from .tensor import Tensor, apply, as_tensor
+from . import functional
+from .gradcheck import GradcheckError, gradcheck
+
+__all__ = [
+    "AnomalyError",
+    "GradcheckError",
+    "GraphReleasedError",
+    "Op",
+    "Tensor",
+    "apply",
+    "as_tensor",
+    "detect_anomaly",
+    "functional",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "sum_to_shape",
+]

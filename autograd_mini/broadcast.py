@@ -1,0 +1,36 @@
+"""Undoing numpy broadcasting in the backward pass, in one central place.
+
+When an op broadcasts an input of shape ``s`` to a larger shape, the input's
+gradient is the upstream gradient summed over every broadcast axis. Op authors
+never do this themselves: the engine calls :func:`sum_to_shape` on every
+vector-Jacobian product before accumulating it into the input.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def sum_to_shape(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``array`` over the axes that numpy broadcasting added or stretched.
+
+    ``shape`` must be broadcastable to ``array.shape``. Leading axes that
+    broadcasting prepended are summed away; axes where ``shape`` has size 1
+    and ``array`` does not are summed with ``keepdims``. The array itself is
+    returned (no copy) when the shapes already agree.
+    """
+    shape = tuple(shape)
+    if array.shape == shape:
+        return array
+    extra = array.ndim - len(shape)
+    if extra < 0:
+        raise ValueError(f"sum_to_shape: cannot reduce shape {array.shape} to {shape}")
+    stretched = tuple(
+        extra + i
+        for i, (target, actual) in enumerate(zip(shape, array.shape[extra:]))
+        if target == 1 and actual != 1
+    )
+    if any(t != a and t != 1 for t, a in zip(shape, array.shape[extra:])):
+        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {array.shape}")
+    axes = tuple(range(extra)) + stretched
+    reduced = array.sum(axis=axes, keepdims=True) if axes else array
+    return reduced.reshape(shape)

@@ -1,0 +1,108 @@
+"""The reverse pass: topological order, VJPs, unbroadcasting, accumulation."""
+from __future__ import annotations
+
+import numpy as np
+
+from .anomaly import _AnomalyMode, check_backward
+from .broadcast import sum_to_shape
+from .op import GraphReleasedError
+from .tensor import Tensor
+
+
+def topological_order(root) -> list:
+    """Tensors that require grad and lead to ``root``, ``root`` first, each before its inputs.
+
+    An iterative depth-first search (no recursion, so a chain of any length
+    works); a tensor reached along several paths appears once.
+    """
+    post_order = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            post_order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        if node.op is not None:
+            for parent in node.op.inputs:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    post_order.reverse()
+    return post_order
+
+
+def _initial_grad(root, grad) -> np.ndarray:
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: a tensor of shape {root.shape} needs an explicit gradient "
+                f"of the same shape; only a one-element tensor defaults to 1"
+            )
+        return np.ones(root.shape, dtype=root.dtype)
+    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    if grad.shape != root.shape:
+        raise ValueError(f"backward: gradient of shape {grad.shape} given for a tensor of shape {root.shape}")
+    if grad.dtype.kind not in "biuf":
+        raise TypeError(f"backward: the gradient must be real numbers, got dtype {grad.dtype}")
+    return grad.astype(root.dtype, copy=False)
+
+
+def backward(root, grad=None, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+    ``grad`` is the upstream gradient (default 1 for a one-element ``root``).
+    Only tensors that require grad are visited, and an op computes only the
+    VJPs of inputs that require grad, so constant data such as X costs nothing.
+    Each VJP is summed back to its input's shape and cast to its dtype here,
+    in one place. Unless ``retain_graph`` is true, every op's saved arrays are
+    freed once its VJPs are computed; a second pass through it then raises
+    :class:`GraphReleasedError`.
+    """
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad, so no graph leads to it "
+            "(create the leaves with requires_grad=True, outside no_grad())"
+        )
+    pending = {id(root): _initial_grad(root, grad)}
+    # Arrays already stored as some tensor's .grad in this pass: a second
+    # tensor receiving the same array (Add passes g to both inputs) gets a copy,
+    # so that no two .grad attributes ever share memory.
+    stored = {id(grad)} if grad is not None else set()
+    check = _AnomalyMode.enabled
+
+    for node in topological_order(root):
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        op = node.op
+        if op is None or node._retains_grad:
+            if not isinstance(g, np.ndarray) or not g.flags.owndata or id(g) in stored:
+                g = np.array(g, copy=True)
+            stored.add(id(g))
+            node.grad = g if node.grad is None else node.grad + g
+            if op is None:
+                continue
+        if op.released:
+            raise GraphReleasedError(
+                f"backward: the saved arrays of {op.describe()} were freed by an earlier "
+                f"backward(); call the first backward(retain_graph=True) to go through "
+                f"the graph twice"
+            )
+        vjps = op.backward(g)
+        for index, (parent, needed, vjp) in enumerate(zip(op.inputs, op.needs_input_grad, vjps)):
+            if not needed:
+                continue
+            vjp = sum_to_shape(np.asarray(vjp), parent.data.shape)
+            if vjp.dtype != parent.data.dtype:
+                vjp = vjp.astype(parent.data.dtype)
+            if check:
+                check_backward(op, index, vjp)
+            key = id(parent)
+            previous = pending.get(key)
+            pending[key] = vjp if previous is None else previous + vjp
+        if not retain_graph:
+            op.release()

@@ -1,0 +1,42 @@
+"""Functions built on the ops: the binary cross-entropy cost in its two forms."""
+from __future__ import annotations
+
+from . import ops
+from .tensor import Tensor, apply, as_tensor
+
+
+def _check_pair(fn_name: str, first: str, a: Tensor, b: Tensor) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{fn_name}: {first} has shape {a.shape} but Y has shape {b.shape}; they must be equal"
+        )
+
+
+def binary_cross_entropy(P, Y) -> Tensor:
+    """The post's cost, built from graph ops: ``-(1/m) sum(Y log P + (1-Y) log(1-P))``.
+
+    ``m`` is the number of columns (examples), ``P.shape[-1]``; for the post's
+    ``(1, m)`` row this is the mean over the examples. This is the faithful
+    path: every op is recorded and differentiated separately, exactly as the
+    formula reads. A probability of exactly 0 or 1 on the wrong side gives
+    ``log(0) = -inf`` and an infinite cost (numpy warns; see ``Tensor.log``);
+    prefer :func:`binary_cross_entropy_with_logits` when the logits are at hand.
+    """
+    P = as_tensor(P)
+    Y = as_tensor(Y, like=P)
+    _check_pair("binary_cross_entropy", "P", P, Y)
+    m = P.shape[-1] if P.ndim else 1
+    # The same operation order as the post's compute_cost, so the value agrees bit for bit.
+    return (Y * P.log() + (1 - Y) * (1 - P).log()).sum() * (-1 / m)
+
+
+def binary_cross_entropy_with_logits(Z, Y) -> Tensor:
+    """``binary_cross_entropy(sigmoid(Z), Y)`` as one fused, numerically stable op.
+
+    Finite for any finite logits (``±1e4`` included), and its gradient with
+    respect to ``Z`` is exactly ``(sigmoid(Z) - Y) / m``.
+    """
+    Z = as_tensor(Z)
+    Y = as_tensor(Y, like=Z)
+    _check_pair("binary_cross_entropy_with_logits", "Z", Z, Y)
+    return apply(ops.BinaryCrossEntropyWithLogits(), Z, Y)

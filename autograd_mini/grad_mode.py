@@ -1,0 +1,45 @@
+"""Switching graph recording off: ``no_grad``."""
+from __future__ import annotations
+
+import functools
+
+
+class _GradMode:
+    # A tiny mutable holder so that every module reads the same flag.
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops are currently recorded in the graph."""
+    return _GradMode.enabled
+
+
+class no_grad:
+    """Context manager and decorator: inside it nothing is recorded.
+
+    Results of ops computed inside do not require grad and keep no reference
+    to their inputs, so no memory is held for a backward pass::
+
+        with no_grad():
+            W.data -= lr * W.grad          # or any evaluation
+
+        @no_grad()
+        def predict(X): ...
+    """
+
+    def __enter__(self):
+        self._previous = _GradMode.enabled
+        _GradMode.enabled = False
+        return self
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._previous
+        return False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return func(*args, **kwargs)
+
+        return wrapper

@@ -1,0 +1,391 @@
+"""The operations the engine records: one small class each.
+
+Each docstring states the forward map and its vector-Jacobian product (VJP):
+for an output ``y = f(x)`` and an upstream gradient ``g = dL/dy``, the VJP is
+``dL/dx``. VJPs may keep the broadcast shape of the output; the engine sums
+them back to each input's shape (:func:`autograd_mini.broadcast.sum_to_shape`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .op import Op
+
+
+def _normalize_axes(axis, ndim: int):
+    """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
+        normalized.append(int(a) % ndim if ndim else 0)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return tuple(sorted(normalized))
+
+
+# --------------------------------------------------------------------------- binary
+
+
+class Add(Op):
+    """``y = a + b`` (broadcasting). VJP: ``da = g``, ``db = g``."""
+
+    __slots__ = ()
+    name = "Add"
+    broadcasts = True
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Op):
+    """``y = a - b`` (broadcasting). VJP: ``da = g``, ``db = -g``."""
+
+    __slots__ = ()
+    name = "Sub"
+    broadcasts = True
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    """``y = a * b`` (broadcasting). VJP: ``da = g * b``, ``db = g * a``."""
+
+    __slots__ = ("a", "b")
+    name = "Mul"
+    broadcasts = True
+    saved = ("a", "b")
+
+    def forward(self, a, b):
+        need_a, need_b = self.needs_input_grad
+        self.a = a if need_b else None
+        self.b = b if need_a else None
+        return a * b
+
+    def backward(self, g):
+        need_a, need_b = self.needs_input_grad
+        return (g * self.b if need_a else None, g * self.a if need_b else None)
+
+
+class Div(Op):
+    """``y = a / b`` (broadcasting). VJP: ``da = g / b``, ``db = -g * a / b**2 = -g * y / b``."""
+
+    __slots__ = ("b", "out")
+    name = "Div"
+    broadcasts = True
+    saved = ("b", "out")
+
+    def forward(self, a, b):
+        out = a / b
+        need_a, need_b = self.needs_input_grad
+        self.b = b if (need_a or need_b) else None
+        self.out = out if need_b else None
+        return out
+
+    def backward(self, g):
+        need_a, need_b = self.needs_input_grad
+        da = g / self.b if need_a else None
+        db = -g * self.out / self.b if need_b else None
+        return da, db
+
+
+class MatMul(Op):
+    """``y = a @ b`` for 2-D operands, a 1-D operand acting as numpy treats it.
+
+    With 2-D operands the VJPs are ``da = g @ b.T`` and ``db = a.T @ g``. A 1-D
+    ``a`` is a row ``(1, n)`` and a 1-D ``b`` a column ``(n, 1)`` whose added axis
+    numpy drops from the result; the VJPs are computed on the 2-D views and
+    reshaped back. Each VJP is computed only if its input needs a gradient, and
+    only the operand that VJP needs is saved.
+    """
+
+    __slots__ = ("a", "b", "a_shape", "b_shape")
+    name = "MatMul"
+    saved = ("a", "b")
+
+    def forward(self, a, b):
+        if a.ndim not in (1, 2) or b.ndim not in (1, 2):
+            raise ValueError(
+                f"matmul: operands must be 1-D or 2-D, got shapes {a.shape} and {b.shape}"
+            )
+        if a.shape[-1] != b.shape[0]:
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} do not align: "
+                f"{a.shape[-1]} (last axis of the left) != {b.shape[0]} (first axis of the right)"
+            )
+        need_a, need_b = self.needs_input_grad
+        self.a = a if need_b else None
+        self.b = b if need_a else None
+        self.a_shape, self.b_shape = a.shape, b.shape
+        return a @ b
+
+    def backward(self, g):
+        need_a, need_b = self.needs_input_grad
+        rows = 1 if len(self.a_shape) == 1 else self.a_shape[0]
+        cols = 1 if len(self.b_shape) == 1 else self.b_shape[1]
+        g2 = g.reshape(rows, cols)
+        da = db = None
+        if need_a:
+            b2 = self.b.reshape(self.b_shape[0], cols)
+            da = (g2 @ b2.T).reshape(self.a_shape)
+        if need_b:
+            a2 = self.a.reshape(rows, self.a_shape[-1])
+            db = (a2.T @ g2).reshape(self.b_shape)
+        return da, db
+
+
+# --------------------------------------------------------------------------- unary
+
+
+class Neg(Op):
+    """``y = -x``. VJP: ``dx = -g``."""
+
+    __slots__ = ()
+    name = "Neg"
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return (-g,)
+
+
+class Pow(Op):
+    """``y = x ** p`` for a constant real ``p``. VJP: ``dx = g * p * x ** (p - 1)``."""
+
+    __slots__ = ("exponent", "x")
+    name = "Pow"
+    saved = ("x",)
+
+    def __init__(self, exponent):
+        super().__init__()
+        self.exponent = exponent
+
+    def describe(self):
+        return f"Pow({self.exponent})"
+
+    def forward(self, x):
+        self.x = x if self.needs_input_grad[0] else None
+        return x**self.exponent
+
+    def backward(self, g):
+        p = self.exponent
+        return (g * p * self.x ** (p - 1),)
+
+
+class ReLU(Op):
+    """``y = max(x, 0)``. VJP: ``dx = g`` where ``x > 0``, else 0 (0 at the kink, as the post)."""
+
+    __slots__ = ("mask",)
+    name = "ReLU"
+    saved = ("mask",)
+
+    def forward(self, x):
+        self.mask = (x > 0) if self.needs_input_grad[0] else None
+        return np.maximum(x, 0)
+
+    def backward(self, g):
+        return (g * self.mask,)
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` without overflow for any float input, in ``x``'s dtype.
+
+    ``exp`` only ever sees ``-|x| <= 0``, so it cannot overflow; for ``x >= 0`` the
+    result is ``1 / (1 + e)`` and for ``x < 0`` it is ``e / (1 + e)`` with
+    ``e = exp(-|x|)``, the same number written so that no term is huge.
+    """
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+class Sigmoid(Op):
+    """``y = 1 / (1 + exp(-x))``, computed stably. VJP: ``dx = g * y * (1 - y)`` (y saved)."""
+
+    __slots__ = ("out",)
+    name = "Sigmoid"
+    saved = ("out",)
+
+    def forward(self, x):
+        out = stable_sigmoid(x)
+        self.out = out if self.needs_input_grad[0] else None
+        return out
+
+    def backward(self, g):
+        y = self.out
+        return (g * y * (1 - y),)
+
+
+class Log(Op):
+    """``y = log(x)``. VJP: ``dx = g / x``.
+
+    As numpy: ``log(0) = -inf`` and ``log(x < 0) = nan``, each with numpy's
+    RuntimeWarning, and the VJP at 0 is ``±inf`` (or nan when ``g`` is 0).
+    Under :func:`autograd_mini.detect_anomaly` either raises an error instead.
+    """
+
+    __slots__ = ("x",)
+    name = "Log"
+    saved = ("x",)
+
+    def forward(self, x):
+        self.x = x if self.needs_input_grad[0] else None
+        return np.log(x)
+
+    def backward(self, g):
+        return (g / self.x,)
+
+
+class Exp(Op):
+    """``y = exp(x)``. VJP: ``dx = g * y`` (y saved)."""
+
+    __slots__ = ("out",)
+    name = "Exp"
+    saved = ("out",)
+
+    def forward(self, x):
+        out = np.exp(x)
+        self.out = out if self.needs_input_grad[0] else None
+        return out
+
+    def backward(self, g):
+        return (g * self.out,)
+
+
+# --------------------------------------------------------------------------- reductions
+
+
+class Sum(Op):
+    """``y = x.sum(axis, keepdims)``. VJP: ``g`` with the summed axes restored, broadcast to ``x``'s shape."""
+
+    __slots__ = ("axis", "keepdims", "in_shape", "axes")
+    name = "Sum"
+
+    def __init__(self, axis=None, keepdims=False):
+        super().__init__()
+        self.axis, self.keepdims = axis, keepdims
+
+    def describe(self):
+        if self.axis is None and not self.keepdims:
+            return self.name
+        return f"{self.name}(axis={self.axis}, keepdims={self.keepdims})"
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        self.axes = _normalize_axes(self.axis, x.ndim)
+        return self._reduce(x)
+
+    def _reduce(self, x):
+        return np.sum(x, axis=self.axes, keepdims=self.keepdims)
+
+    def _expand(self, g):
+        if not self.keepdims:
+            g = np.expand_dims(g, self.axes)
+        return np.broadcast_to(g, self.in_shape)
+
+    def backward(self, g):
+        return (self._expand(g),)
+
+
+class Mean(Sum):
+    """``y = x.mean(axis, keepdims)``. VJP: ``g / n`` broadcast back, ``n`` the number of averaged elements."""
+
+    __slots__ = ()
+    name = "Mean"
+
+    def _reduce(self, x):
+        return np.mean(x, axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        count = 1
+        for a in self.axes:
+            count *= self.in_shape[a]
+        return (self._expand(g / count),)
+
+
+# --------------------------------------------------------------------------- shape
+
+
+class Transpose(Op):
+    """``y = x.T`` (all axes reversed). VJP: ``dx = g.T``."""
+
+    __slots__ = ()
+    name = "Transpose"
+
+    def forward(self, x):
+        return x.T
+
+    def backward(self, g):
+        return (g.T,)
+
+
+class Reshape(Op):
+    """``y = x.reshape(shape)``. VJP: ``dx = g.reshape(x.shape)``."""
+
+    __slots__ = ("shape", "in_shape")
+    name = "Reshape"
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = shape
+
+    def describe(self):
+        return f"Reshape{tuple(self.shape)}"
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape an array of shape {x.shape} "
+                f"({x.size} elements) into shape {tuple(self.shape)}"
+            ) from None
+
+    def backward(self, g):
+        return (g.reshape(self.in_shape),)
+
+
+# --------------------------------------------------------------------------- losses
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """Fused, stable binary cross-entropy of logits ``z`` against targets ``y``.
+
+    ``cost = (1/m) sum( max(z, 0) - z*y + log(1 + exp(-|z|)) )`` with ``m`` the
+    number of columns (examples): the same value as
+    ``-(1/m) sum(y log s + (1-y) log(1-s))`` for ``s = sigmoid(z)``, but finite for
+    any finite ``z``. VJPs: ``dz = g * (s - y) / m`` (s saved from the forward
+    pass) and ``dy = -g * z / m``.
+    """
+
+    __slots__ = ("m", "s", "y", "z")
+    name = "BCEWithLogits"
+    saved = ("s", "y", "z")
+
+    def forward(self, z, y):
+        self.m = z.shape[-1] if z.ndim else 1
+        need_z, need_y = self.needs_input_grad
+        losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        self.s = stable_sigmoid(z) if need_z else None
+        self.y = y if need_z else None
+        self.z = z if need_y else None
+        return np.asarray(losses.sum() / self.m)
+
+    def backward(self, g):
+        need_z, need_y = self.needs_input_grad
+        dz = (self.s - self.y) / self.m * g if need_z else None
+        dy = -self.z / self.m * g if need_y else None
+        return dz, dy

@@ -1,0 +1,249 @@
+"""The Tensor: a numpy array that remembers the op that made it."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import ops
+from .anomaly import _AnomalyMode, check_forward, creation_site
+from .grad_mode import _GradMode
+
+
+def _to_float_array(data, requires_grad: bool) -> np.ndarray:
+    """``data`` as an ndarray: float arrays keep their dtype, numbers and integers become float64."""
+    array = data if isinstance(data, np.ndarray) else np.asarray(data)
+    kind = array.dtype.kind
+    if kind == "f":
+        return array
+    if kind in "biu":
+        return array.astype(np.float64)
+    what = f"an array of dtype {array.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
+    if requires_grad:
+        raise TypeError(f"Tensor(requires_grad=True) needs real numbers, got {what}")
+    raise TypeError(f"Tensor needs real numbers (bool, integer or float), got {what}")
+
+
+class Tensor:
+    """A numpy array in a computation graph.
+
+    ``Tensor(data, requires_grad=False, name=None)`` wraps ``data`` without
+    copying a float array (float32 stays float32); Python numbers, booleans and
+    integer arrays become float64. A tensor made by an op keeps a reference to
+    that op (``tensor.op``), whose ``inputs`` are the tensors it was applied to.
+
+    ``backward()`` fills ``.grad`` of every leaf that requires grad (and of
+    non-leaf tensors that called :meth:`retain_grad`). Gradients accumulate
+    across calls, as in PyTorch: reset them with ``t.grad = None``.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
+
+    # Make ``ndarray <op> Tensor`` defer to Tensor's reflected operators.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad: bool = False, name: str | None = None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = _to_float_array(data, requires_grad)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.op = None
+        self.name = name
+        self._retains_grad = False
+
+    @classmethod
+    def _from_op(cls, data: np.ndarray, op) -> "Tensor":
+        # The fast constructor for op results: no conversion, no checks.
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = op is not None
+        t.op = op
+        t.name = None
+        t._retains_grad = False
+        return t
+
+    # ------------------------------------------------------------------ array-like
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op."""
+        return self.op is None
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (not a copy)."""
+        return self.data
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data, outside any graph."""
+        return Tensor(self.data)
+
+    def retain_grad(self) -> "Tensor":
+        """Ask backward() to store this non-leaf tensor's gradient in ``.grad`` too."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+        return self
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, threshold=20, edgeitems=2, prefix="Tensor(")
+        parts = [body, f"shape={self.shape}", f"dtype={self.dtype}"]
+        if self.name:
+            parts.append(f"name={self.name!r}")
+        if self.op is not None:
+            parts.append(f"op={self.op.describe()}")
+        elif self.requires_grad:
+            parts.append("requires_grad=True")
+        return f"Tensor({', '.join(parts)})"
+
+    # ------------------------------------------------------------------ autodiff
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Backpropagate from this tensor; see :func:`autograd_mini.engine.backward`."""
+        from .engine import backward
+
+        backward(self, grad, retain_graph)
+
+    # ------------------------------------------------------------------ ops
+    def __add__(self, other):
+        return _binary(ops.Add, self, other)
+
+    def __radd__(self, other):
+        return _binary(ops.Add, other, self)
+
+    def __sub__(self, other):
+        return _binary(ops.Sub, self, other)
+
+    def __rsub__(self, other):
+        return _binary(ops.Sub, other, self)
+
+    def __mul__(self, other):
+        return _binary(ops.Mul, self, other)
+
+    def __rmul__(self, other):
+        return _binary(ops.Mul, other, self)
+
+    def __truediv__(self, other):
+        return _binary(ops.Div, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(ops.Div, other, self)
+
+    def __matmul__(self, other):
+        return _binary(ops.MatMul, self, other)
+
+    def __rmatmul__(self, other):
+        return _binary(ops.MatMul, other, self)
+
+    def __neg__(self):
+        return apply(ops.Neg(), self)
+
+    def __pow__(self, exponent):
+        if not isinstance(exponent, numbers.Real):
+            raise TypeError(f"Tensor ** needs a constant real exponent, got {type(exponent).__name__}")
+        return apply(ops.Pow(exponent), self)
+
+    def relu(self):
+        return apply(ops.ReLU(), self)
+
+    def sigmoid(self):
+        return apply(ops.Sigmoid(), self)
+
+    def log(self):
+        return apply(ops.Log(), self)
+
+    def exp(self):
+        return apply(ops.Exp(), self)
+
+    def sum(self, axis=None, keepdims: bool = False):
+        return apply(ops.Sum(axis, keepdims), self)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        return apply(ops.Mean(axis, keepdims), self)
+
+    @property
+    def T(self):
+        return apply(ops.Transpose(), self)
+
+    def transpose(self):
+        return self.T
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply(ops.Reshape(shape), self)
+
+
+def as_tensor(value, like: Tensor | None = None) -> Tensor:
+    """``value`` as a Tensor; a Python number takes the float dtype of ``like``."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, numbers.Number) and not isinstance(value, np.ndarray):
+        if isinstance(value, complex):
+            raise TypeError("Tensor ops need real numbers, got a complex number")
+        # A bare number must not promote a float32 tensor to float64.
+        dtype = like.dtype if like is not None and like.dtype.kind == "f" else np.float64
+        return Tensor(np.asarray(value, dtype=dtype))
+    return Tensor(value)
+
+
+def _binary(op_class, left, right) -> Tensor:
+    if isinstance(left, Tensor):
+        right = as_tensor(right, like=left)
+    else:
+        left = as_tensor(left, like=right)
+    return apply(op_class(), left, right)
+
+
+def apply(op, *inputs: Tensor) -> Tensor:
+    """Run ``op`` forward on the inputs' arrays and, if needed, record it in the graph.
+
+    The op is recorded when grad mode is on and at least one input requires
+    grad; ``op.needs_input_grad`` tells it which VJPs (and saved arrays) will
+    be wanted.
+    """
+    record = _GradMode.enabled and any(t.requires_grad for t in inputs)
+    op.needs_input_grad = tuple(t.requires_grad for t in inputs) if record else (False,) * len(inputs)
+    arrays = [t.data for t in inputs]
+    if op.broadcasts and arrays[0].shape != arrays[1].shape:
+        try:
+            np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
+        except ValueError:
+            raise ValueError(
+                f"{op.name.lower()}: cannot broadcast shapes {arrays[0].shape} and {arrays[1].shape}"
+            ) from None
+    if _AnomalyMode.enabled:
+        op.created_at = creation_site()
+    out = op.forward(*arrays)
+    if not isinstance(out, np.ndarray):
+        out = np.asarray(out)
+    if _AnomalyMode.enabled:
+        check_forward(op, inputs, out)
+    if record:
+        op.inputs = inputs
+        return Tensor._from_op(out, op)
+    return Tensor._from_op(out, None)
