@@ -12,27 +12,25 @@ from .tensor import Tensor
 def topological_order(root) -> list:
     """Tensors that require grad and lead to ``root``, ``root`` first, each before its inputs.
 
-    An iterative depth-first search (no recursion, so a chain of any length
-    works); a tensor reached along several paths appears once.
+    A tensor is always created after its inputs, so the reverse creation
+    order (``_seq``) of the reachable tensors is a valid order. Finding them
+    is an iterative walk (no recursion: a chain of any length works); a
+    tensor reached along several paths appears once.
     """
-    post_order = []
-    visited = set()
-    stack = [(root, False)]
+    found = {id(root): root}
+    stack = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            post_order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        if node.op is not None:
-            for parent in node.op.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    post_order.reverse()
-    return post_order
+        op = stack.pop().op
+        if op is not None:
+            for parent in op.inputs:
+                if parent.requires_grad and id(parent) not in found:
+                    found[id(parent)] = parent
+                    stack.append(parent)
+    return sorted(found.values(), key=_creation_number, reverse=True)
+
+
+def _creation_number(tensor) -> int:
+    return tensor._seq
 
 
 def _initial_grad(root, grad) -> np.ndarray:
@@ -80,8 +78,8 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
             continue
         op = node.op
         if op is None or node._retains_grad:
-            if not isinstance(g, np.ndarray) or not g.flags.owndata or id(g) in stored:
-                g = np.array(g, copy=True)
+            if not g.flags.owndata or id(g) in stored:
+                g = g.copy()
             stored.add(id(g))
             node.grad = g if node.grad is None else node.grad + g
             if op is None:
@@ -93,10 +91,14 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
                 f"the graph twice"
             )
         vjps = op.backward(g)
-        for index, (parent, needed, vjp) in enumerate(zip(op.inputs, op.needs_input_grad, vjps)):
-            if not needed:
+        for index, parent in enumerate(op.inputs):
+            if not op.needs_input_grad[index]:
                 continue
-            vjp = sum_to_shape(np.asarray(vjp), parent.data.shape)
+            vjp = vjps[index]
+            if type(vjp) is not np.ndarray:
+                vjp = np.asarray(vjp)
+            if vjp.shape != parent.data.shape:
+                vjp = sum_to_shape(vjp, parent.data.shape)
             if vjp.dtype != parent.data.dtype:
                 vjp = vjp.astype(parent.data.dtype)
             if check:

@@ -133,6 +133,8 @@ class MatMul(Op):
 
     def backward(self, g):
         need_a, need_b = self.needs_input_grad
+        if len(self.a_shape) == 2 and len(self.b_shape) == 2:
+            return (g @ self.b.T if need_a else None, self.a.T @ g if need_b else None)
         rows = 1 if len(self.a_shape) == 1 else self.a_shape[0]
         cols = 1 if len(self.b_shape) == 1 else self.b_shape[1]
         g2 = g.reshape(rows, cols)
@@ -144,6 +146,42 @@ class MatMul(Op):
             a2 = self.a.reshape(rows, self.a_shape[-1])
             db = (a2.T @ g2).reshape(self.b_shape)
         return da, db
+
+
+class Affine(Op):
+    """``y = w @ x + c`` for 2-D ``w`` and ``x``, ``c`` broadcast to the product's shape.
+
+    One op instead of a MatMul and an Add: one node less to record and visit,
+    and the sum is done in place on the fresh product, so no temporary. VJPs:
+    ``dw = g @ x.T``, ``dx = w.T @ g``, ``dc = g`` (the engine sums it to ``c``'s
+    shape, as for any broadcast input).
+    """
+
+    __slots__ = ("w", "x")
+    name = "Affine"
+    saved = ("w", "x")
+
+    def forward(self, w, x, c):
+        if w.ndim != 2 or x.ndim != 2:
+            raise ValueError(f"affine: w and x must be 2-D, got shapes {w.shape} and {x.shape}")
+        if w.shape[1] != x.shape[0]:
+            raise ValueError(
+                f"affine: shapes {w.shape} and {x.shape} do not align: "
+                f"{w.shape[1]} (last axis of w) != {x.shape[0]} (first axis of x)"
+            )
+        out = w @ x
+        product_shape = out.shape
+        if c.shape != product_shape and np.broadcast_shapes(c.shape, product_shape) != product_shape:
+            raise ValueError(f"affine: c of shape {c.shape} does not broadcast to the product's shape {product_shape}")
+        out += c
+        need_w, need_x, _ = self.needs_input_grad
+        self.w = w if need_x else None
+        self.x = x if need_w else None
+        return out
+
+    def backward(self, g):
+        need_w, need_x, need_c = self.needs_input_grad
+        return (g @ self.x.T if need_w else None, self.w.T @ g if need_x else None, g if need_c else None)
 
 
 # --------------------------------------------------------------------------- unary
@@ -200,14 +238,16 @@ class ReLU(Op):
         return (g * self.mask,)
 
 
-def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+def stable_sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
     """``1 / (1 + exp(-x))`` without overflow for any float input, in ``x``'s dtype.
 
     ``exp`` only ever sees ``-|x| <= 0``, so it cannot overflow; for ``x >= 0`` the
     result is ``1 / (1 + e)`` and for ``x < 0`` it is ``e / (1 + e)`` with
-    ``e = exp(-|x|)``, the same number written so that no term is huge.
+    ``e = exp(-|x|)`` (pass ``e`` when it is already at hand), the same number
+    written so that no term is huge.
     """
-    e = np.exp(-np.abs(x))
+    if e is None:
+        e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1, e) / (1 + e)
 
 
@@ -378,8 +418,9 @@ class BinaryCrossEntropyWithLogits(Op):
     def forward(self, z, y):
         self.m = z.shape[-1] if z.ndim else 1
         need_z, need_y = self.needs_input_grad
-        losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-        self.s = stable_sigmoid(z) if need_z else None
+        e = np.exp(-np.abs(z))
+        losses = np.maximum(z, 0) - z * y + np.log1p(e)
+        self.s = stable_sigmoid(z, e) if need_z else None
         self.y = y if need_z else None
         self.z = z if need_y else None
         return np.asarray(losses.sum() / self.m)

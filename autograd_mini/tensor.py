@@ -1,6 +1,7 @@
 """The Tensor: a numpy array that remembers the op that made it."""
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import numpy as np
@@ -24,6 +25,11 @@ def _to_float_array(data, requires_grad: bool) -> np.ndarray:
     raise TypeError(f"Tensor needs real numbers (bool, integer or float), got {what}")
 
 
+# Every tensor gets the next number at creation. A tensor is always created
+# after its inputs, so sorting by this number is a topological order of any graph.
+_creation_counter = itertools.count()
+
+
 class Tensor:
     """A numpy array in a computation graph.
 
@@ -37,7 +43,7 @@ class Tensor:
     across calls, as in PyTorch: reset them with ``t.grad = None``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "op", "name", "_retains_grad", "_seq", "__weakref__")
 
     # Make ``ndarray <op> Tensor`` defer to Tensor's reflected operators.
     __array_ufunc__ = None
@@ -51,6 +57,7 @@ class Tensor:
         self.op = None
         self.name = name
         self._retains_grad = False
+        self._seq = next(_creation_counter)
 
     @classmethod
     def _from_op(cls, data: np.ndarray, op) -> "Tensor":
@@ -62,6 +69,7 @@ class Tensor:
         t.op = op
         t.name = None
         t._retains_grad = False
+        t._seq = next(_creation_counter)
         return t
 
     # ------------------------------------------------------------------ array-like
@@ -224,22 +232,21 @@ def apply(op, *inputs: Tensor) -> Tensor:
 
     The op is recorded when grad mode is on and at least one input requires
     grad; ``op.needs_input_grad`` tells it which VJPs (and saved arrays) will
-    be wanted.
+    be wanted. This runs once per op call, so it is kept lean: no checks on
+    the happy path, a readable error when numpy refuses the operands.
     """
-    record = _GradMode.enabled and any(t.requires_grad for t in inputs)
-    op.needs_input_grad = tuple(t.requires_grad for t in inputs) if record else (False,) * len(inputs)
-    arrays = [t.data for t in inputs]
-    if op.broadcasts and arrays[0].shape != arrays[1].shape:
-        try:
-            np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
-        except ValueError:
-            raise ValueError(
-                f"{op.name.lower()}: cannot broadcast shapes {arrays[0].shape} and {arrays[1].shape}"
-            ) from None
+    needs = tuple([t.requires_grad for t in inputs])
+    record = _GradMode.enabled and True in needs
+    op.needs_input_grad = needs if record else (False,) * len(inputs)
     if _AnomalyMode.enabled:
         op.created_at = creation_site()
-    out = op.forward(*arrays)
-    if not isinstance(out, np.ndarray):
+    try:
+        out = op.forward(*[t.data for t in inputs])
+    except ValueError:
+        if op.broadcasts:
+            _check_broadcast(op, inputs[0].shape, inputs[1].shape)
+        raise
+    if type(out) is not np.ndarray:
         out = np.asarray(out)
     if _AnomalyMode.enabled:
         check_forward(op, inputs, out)
@@ -247,3 +254,10 @@ def apply(op, *inputs: Tensor) -> Tensor:
         op.inputs = inputs
         return Tensor._from_op(out, op)
     return Tensor._from_op(out, None)
+
+
+def _check_broadcast(op, left: tuple, right: tuple) -> None:
+    try:
+        np.broadcast_shapes(left, right)
+    except ValueError:
+        raise ValueError(f"{op.name.lower()}: cannot broadcast shapes {left} and {right}") from None

@@ -92,6 +92,8 @@ class BinaryClassifier:
         self.init, self.seed, self.dtype, self.cost = init, seed, DTYPES[dtype_name], cost
         params = initialize(self.layer_dims, init, seed, self.dtype)
         self._params = [Tensor(params[k], requires_grad=True, name=k) for k in params]
+        # The parameters before the last update, kept to roll back a divergence.
+        self._previous = None
 
     # ------------------------------------------------------------------ state
     @property
@@ -115,6 +117,7 @@ class BinaryClassifier:
             if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
                 raise ValueError(f"parameter {p.name} must hold finite real numbers")
             p.data = value.astype(self.dtype, copy=True)
+        self._previous = None
 
     def __repr__(self) -> str:
         return (
@@ -134,13 +137,16 @@ class BinaryClassifier:
         return Batch(Tensor(X.astype(self.dtype, copy=False)), Tensor(Y.astype(self.dtype, copy=False)))
 
     def forward(self, X: Tensor) -> Tensor:
-        """The logits ``Z[L]`` (1, m), as a graph built from autograd_mini ops."""
-        A = X
+        """The logits ``Z[L]`` (1, m), as a graph built from autograd_mini ops.
+
+        Each layer is ``Z = W @ A + b`` (one fused affine op), then ReLU for all
+        layers but the last.
+        """
         params = self._params
-        last = len(params) // 2
-        for l in range(1, last):
-            A = (params[2 * l - 2] @ A + params[2 * l - 1]).relu()
-        return params[-2] @ A + params[-1]
+        A = X
+        for l in range(0, len(params) - 2, 2):
+            A = F.affine(params[l], A, params[l + 1]).relu()
+        return F.affine(params[-2], A, params[-1])
 
     def compute_cost(self, batch: Batch) -> Tensor:
         """The post's cross-entropy of the current parameters on ``batch`` (a graph)."""
@@ -152,32 +158,36 @@ class BinaryClassifier:
     def step(self, batch: Batch, learning_rate: float) -> float:
         """One gradient-descent step: forward, cost, backward, update. Returns the cost.
 
-        Raises :class:`TrainingDiverged` without touching the parameters when
-        the cost or a gradient is not finite.
+        Raises :class:`TrainingDiverged` when the cost is not finite; the
+        parameters are then rolled back to the last ones that gave a finite
+        cost (see :meth:`fit`).
         """
-        cost, problem = self._step(batch, learning_rate)
-        if problem:
-            raise TrainingDiverged(None, problem)
+        cost = self._step(batch, learning_rate)
+        if not math.isfinite(cost):
+            raise TrainingDiverged(None, f"the cost is {cost}")
         return cost
 
-    def _step(self, batch: Batch, learning_rate: float):
-        """``(cost, None)`` after an update, or ``(cost, problem)`` with the parameters untouched."""
+    def _step(self, batch: Batch, learning_rate: float) -> float:
         cost_tensor = self.compute_cost(batch)
         cost = cost_tensor.item()
-        if not math.isfinite(cost):
-            return cost, f"the cost is {cost}"
-        cost_tensor.backward()
         params = self._params
-        # One cheap pass each: a NaN or infinity anywhere makes the sum non-finite.
-        bad = [p.name for p in params if not math.isfinite(p.grad.sum()) and not np.isfinite(p.grad).all()]
-        if bad:
-            for p in params:
-                p.grad = None
-            return cost, f"the gradient of {bad[0]} is not finite"
+        if not math.isfinite(cost):
+            # These parameters gave a non-finite cost: go back to the ones
+            # before the last update, which gave a finite one. Checking the
+            # scalar cost every step is free; checking every gradient is not.
+            if self._previous is not None:
+                for p, data in zip(params, self._previous):
+                    p.data = data
+                self._previous = None
+            return cost
+        cost_tensor.backward()
+        # The update makes new arrays (as the post's update_parameters does) and
+        # keeps the old ones, so a divergence can be rolled back without copies.
+        self._previous = [p.data for p in params]
         for p in params:
-            p.data -= learning_rate * p.grad
+            p.data = p.data - learning_rate * p.grad
             p.grad = None
-        return cost, None
+        return cost
 
     # ------------------------------------------------------------------ training
     def fit(self, X, Y, learning_rate: float = 0.0075, iterations: int = 2500, print_every: int = 100,
@@ -190,20 +200,22 @@ class BinaryClassifier:
         given, is called after every iteration (the CLI's progress bar).
 
         Raises :class:`TrainingDiverged` naming the iteration at the first
-        non-finite cost or gradient, leaving the parameters at their last
-        finite values.
+        non-finite cost, with the parameters rolled back to the last ones that
+        gave a finite cost (a non-finite gradient makes the next cost
+        non-finite, so it is caught one iteration later, never written back).
         """
         learning_rate = check_learning_rate(learning_rate)
         iterations = check_count(iterations, "iterations", 1)
         print_every = check_count(print_every, "print_every", 1)
         batch = self.batch(X, Y)
+        self._previous = None
         history = FitHistory()
         history.solver = "backprop"
         start = time.perf_counter()
         for i in range(iterations):
-            cost, problem = self._step(batch, learning_rate)
-            if problem:
-                raise TrainingDiverged(i, problem)
+            cost = self._step(batch, learning_rate)
+            if not math.isfinite(cost):
+                raise TrainingDiverged(i, f"the cost is {cost}")
             if i % print_every == 0 or i == iterations - 1:
                 history.append((i, cost))
             if callback is not None:
