@@ -2,6 +2,19 @@
 
 ``nets.manual`` keeps the post's hand-derived code as a test oracle.
 """
+from .data import DataError, load_catvnoncat, load_catvnoncat_images, make_synthetic_catvnoncat
 from .model import BinaryClassifier, Batch, FitHistory, ModelFileError, TrainingDiverged
+from .solvers import SOLVERS
 
-__all__ = ["BinaryClassifier", "Batch", "FitHistory", "ModelFileError", "TrainingDiverged"]
+__all__ = [
+    "BinaryClassifier",
+    "Batch",
+    "DataError",
+    "FitHistory",
+    "ModelFileError",
+    "SOLVERS",
+    "TrainingDiverged",
+    "load_catvnoncat",
+    "load_catvnoncat_images",
+    "make_synthetic_catvnoncat",
+]

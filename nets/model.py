@@ -13,6 +13,7 @@ import autograd_mini.functional as F
 from autograd_mini import Tensor, no_grad
 
 from .init import INITS, initialize
+from .solvers import BackpropSolver, GramSolver, choose_solver
 from .validation import check_count, check_layer_dims, check_learning_rate, check_X, check_Y
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -47,6 +48,22 @@ class Batch:
     @property
     def m(self) -> int:
         return self.X.shape[1]
+
+
+def _minibatches(batch: Batch, batch_size: int, seed):
+    """A function returning the next mini-batch; every pass over the data is reshuffled."""
+    rng = np.random.RandomState(seed)
+    X, Y, m = batch.X.data, batch.Y.data, batch.m
+    state = {"order": rng.permutation(m), "at": 0}
+
+    def next_batch() -> Batch:
+        if state["at"] + batch_size > m:
+            state["order"], state["at"] = rng.permutation(m), 0
+        columns = state["order"][state["at"]:state["at"] + batch_size]
+        state["at"] += batch_size
+        return Batch(Tensor(X[:, columns]), Tensor(Y[:, columns]))
+
+    return next_batch
 
 
 class FitHistory(list):
@@ -92,8 +109,8 @@ class BinaryClassifier:
         self.init, self.seed, self.dtype, self.cost = init, seed, DTYPES[dtype_name], cost
         params = initialize(self.layer_dims, init, seed, self.dtype)
         self._params = [Tensor(params[k], requires_grad=True, name=k) for k in params]
-        # The parameters before the last update, kept to roll back a divergence.
-        self._previous = None
+        # The solver of a fit in progress, if any (see _materialise).
+        self._trainer = None
 
     # ------------------------------------------------------------------ state
     @property
@@ -104,7 +121,13 @@ class BinaryClassifier:
     @property
     def parameters(self) -> dict:
         """A copy of the parameters: ``{"W1": (n1, n0) array, "b1": (n1, 1) array, ...}``."""
+        self._materialise()
         return {p.name: p.data.copy() for p in self._params}
+
+    def _materialise(self) -> None:
+        # During a gram fit (a callback asking for parameters), W1 is implicit.
+        if self._trainer is not None and hasattr(self._trainer, "materialise"):
+            self._trainer.materialise()
 
     def set_parameters(self, parameters: dict) -> None:
         """Replace the parameters by arrays of the right names, shapes and finite values."""
@@ -117,7 +140,6 @@ class BinaryClassifier:
             if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
                 raise ValueError(f"parameter {p.name} must hold finite real numbers")
             p.data = value.astype(self.dtype, copy=True)
-        self._previous = None
 
     def __repr__(self) -> str:
         return (
@@ -142,84 +164,96 @@ class BinaryClassifier:
         Each layer is ``Z = W @ A + b`` (one fused affine op), then ReLU for all
         layers but the last.
         """
-        params = self._params
-        A = X
-        for l in range(0, len(params) - 2, 2):
-            A = F.affine(params[l], A, params[l + 1]).relu()
-        return F.affine(params[-2], A, params[-1])
+        return self._forward_from(F.affine(self._params[0], X, self._params[1]))
 
-    def compute_cost(self, batch: Batch) -> Tensor:
-        """The post's cross-entropy of the current parameters on ``batch`` (a graph)."""
-        Z = self.forward(batch.X)
+    def _forward_from(self, Z1: Tensor) -> Tensor:
+        """The logits, given the first layer's pre-activation ``Z1``."""
+        params = self._params
+        Z = Z1
+        for l in range(2, len(params), 2):
+            Z = F.affine(params[l], Z.relu(), params[l + 1])
+        return Z
+
+    def _cost_of_logits(self, Z: Tensor, batch: Batch) -> Tensor:
         if self.cost == "stable":
             return F.binary_cross_entropy_with_logits(Z, batch.Y)
         return F.binary_cross_entropy(Z.sigmoid(), batch.Y)
 
-    def step(self, batch: Batch, learning_rate: float) -> float:
-        """One gradient-descent step: forward, cost, backward, update. Returns the cost.
+    def compute_cost(self, batch: Batch) -> Tensor:
+        """The post's cross-entropy of the current parameters on ``batch`` (a graph)."""
+        return self._cost_of_logits(self.forward(batch.X), batch)
 
-        Raises :class:`TrainingDiverged` when the cost is not finite; the
-        parameters are then rolled back to the last ones that gave a finite
-        cost (see :meth:`fit`).
+    def step(self, batch: Batch, learning_rate: float) -> float:
+        """One gradient-descent step by backprop: forward, cost, backward, update.
+
+        Returns the cost (computed before the update). Raises
+        :class:`TrainingDiverged` when the cost is not finite, leaving the
+        parameters as they were.
         """
-        cost = self._step(batch, learning_rate)
+        learning_rate = check_learning_rate(learning_rate)
+        cost = BackpropSolver(self, lambda: batch, learning_rate).step()
         if not math.isfinite(cost):
             raise TrainingDiverged(None, f"the cost is {cost}")
         return cost
 
-    def _step(self, batch: Batch, learning_rate: float) -> float:
-        cost_tensor = self.compute_cost(batch)
-        cost = cost_tensor.item()
-        params = self._params
-        if not math.isfinite(cost):
-            # These parameters gave a non-finite cost: go back to the ones
-            # before the last update, which gave a finite one. Checking the
-            # scalar cost every step is free; checking every gradient is not.
-            if self._previous is not None:
-                for p, data in zip(params, self._previous):
-                    p.data = data
-                self._previous = None
-            return cost
-        cost_tensor.backward()
-        # The update makes new arrays (as the post's update_parameters does) and
-        # keeps the old ones, so a divergence can be rolled back without copies.
-        self._previous = [p.data for p in params]
-        for p in params:
-            p.data = p.data - learning_rate * p.grad
-            p.grad = None
-        return cost
-
     # ------------------------------------------------------------------ training
     def fit(self, X, Y, learning_rate: float = 0.0075, iterations: int = 2500, print_every: int = 100,
-            callback=None) -> FitHistory:
-        """Full-batch gradient descent, as the tutorial's ``L_layer_model``.
+            callback=None, solver: str = "auto", batch_size: int | None = None) -> FitHistory:
+        """Gradient descent, full-batch by default as the tutorial's ``L_layer_model``.
 
         Returns ``[(iteration, cost), ...]`` for every ``print_every``-th
         iteration (0 included) and the last one; each cost is the one computed in
-        that iteration, before its update. ``callback(iteration, cost)``, if
+        that iteration, before its update. The list also carries ``.solver``
+        (which solver ran) and ``.seconds``. ``callback(iteration, cost)``, if
         given, is called after every iteration (the CLI's progress bar).
+
+        ``solver``: ``"backprop"`` differentiates the whole graph each step;
+        ``"gram"`` keeps W1 implicit and trains the same iterates with far
+        fewer FLOPs when examples are fewer than features (see
+        :mod:`nets.solvers`); ``"auto"`` (default) picks ``gram`` when it is
+        valid and cheaper by a FLOP estimate.
+
+        ``batch_size``: None (default) trains on all examples every step; an
+        integer trains on mini-batches of that many examples, reshuffled every
+        pass with ``RandomState(seed)`` (``gram`` is then not valid).
 
         Raises :class:`TrainingDiverged` naming the iteration at the first
         non-finite cost, with the parameters rolled back to the last ones that
         gave a finite cost (a non-finite gradient makes the next cost
-        non-finite, so it is caught one iteration later, never written back).
+        non-finite, so it is caught one iteration later, never kept).
         """
         learning_rate = check_learning_rate(learning_rate)
         iterations = check_count(iterations, "iterations", 1)
         print_every = check_count(print_every, "print_every", 1)
         batch = self.batch(X, Y)
-        self._previous = None
+        if batch_size is not None:
+            batch_size = check_count(batch_size, "batch_size", 1)
+            if batch_size >= batch.m:
+                batch_size = None
+        chosen = choose_solver(solver, self.layer_dims, batch.m, iterations, full_batch=batch_size is None)
+        if chosen == "gram":
+            trainer = GramSolver(self, batch, learning_rate)
+        elif batch_size is None:
+            trainer = BackpropSolver(self, lambda: batch, learning_rate)
+        else:
+            trainer = BackpropSolver(self, _minibatches(batch, batch_size, self.seed), learning_rate)
         history = FitHistory()
-        history.solver = "backprop"
+        history.solver = chosen
         start = time.perf_counter()
-        for i in range(iterations):
-            cost = self._step(batch, learning_rate)
-            if not math.isfinite(cost):
-                raise TrainingDiverged(i, f"the cost is {cost}")
-            if i % print_every == 0 or i == iterations - 1:
-                history.append((i, cost))
-            if callback is not None:
-                callback(i, cost)
+        self._trainer = trainer
+        try:
+            for i in range(iterations):
+                cost = trainer.step()
+                if not math.isfinite(cost):
+                    raise TrainingDiverged(i, f"the cost is {cost}")
+                if i % print_every == 0 or i == iterations - 1:
+                    history.append((i, cost))
+                if callback is not None:
+                    callback(i, cost)
+        finally:
+            # Also on an error or an interrupt: W1 must not stay implicit.
+            self._trainer = None
+            trainer.finish()
         history.seconds = time.perf_counter() - start
         return history
 
@@ -243,6 +277,7 @@ class BinaryClassifier:
     def gradients(self, X, Y) -> dict:
         """``{"dW1": ..., "db1": ..., ...}``: the cost's gradients by autodiff, parameters unchanged."""
         batch = self.batch(X, Y)
+        self._materialise()
         for p in self._params:
             p.grad = None
         self.compute_cost(batch).backward()
@@ -257,6 +292,7 @@ class BinaryClassifier:
         """Write the model to an HDF5 file, atomically (a temporary file, then a rename)."""
         import h5py
 
+        self._materialise()
         path = os.fspath(path)
         directory = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=directory)
