@@ -1,0 +1,7 @@
+"""``python -m nets``: the command line (see :mod:`nets.cli`)."""
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

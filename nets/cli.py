@@ -1,0 +1,329 @@
+"""``nets``: train the tutorial's network, check its gradients, draw its graph, classify pictures.
+
+    nets train [--data DIR] [--layers 12288,20,7,5,1] [--learning-rate 0.0075] ...
+    nets gradcheck [--layers 10,5,3,1] [--examples 8]
+    nets graph --out step.png [--layers 12288,20,7,5,1]
+    nets predict --model runs/.../model.h5 picture.png | test_catvnoncat.h5
+
+This module only parses arguments and prints; the jobs are in :mod:`nets.train`.
+
+Exit status: 0 success; 1 training diverged or the gradient check failed; 2 bad
+arguments, unreadable or malformed files (one ``nets: error: ...`` line on
+stderr, never a traceback); 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+__all__ = ["main", "build_parser"]
+
+PROG = "nets"
+
+
+class UsageError(Exception):
+    """An argparse error, reported as one line instead of usage + error."""
+
+    def __init__(self, prog: str, message: str):
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's default prints the usage too: several lines
+        raise UsageError(self.prog, message)
+
+
+# ---------------------------------------------------------------------------
+# Argument types (their messages become "nets: error: argument --x: <message>")
+# ---------------------------------------------------------------------------
+
+
+def _layers(text: str) -> list:
+    from .validation import check_layer_dims
+
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        dims = [int(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive integers such as 12288,20,7,5,1, got {text!r}"
+        ) from None
+    try:
+        return check_layer_dims(dims)
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _int_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def _learning_rate(text: str) -> float:
+    from .validation import check_learning_rate
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    try:
+        return check_learning_rate(value)
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# The parser
+# ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .init import INITS
+    from .model import COSTS, DTYPES
+    from .train import SOLVERS
+
+    parser = _Parser(
+        prog=PROG,
+        description="The deeplearning.ai cat/non-cat L-layer classifier on autograd_mini.",
+        epilog="Exit status: 0 ok, 1 training diverged or gradient check failed, 2 bad arguments or files.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def common_model_options(p, layers_default: str):
+        p.add_argument("--layers", type=_layers, default=_layers(layers_default), metavar="N,N,...,1",
+                       help=f"layer sizes, input first, ending in 1 (default {layers_default})")
+        p.add_argument("--cost", choices=COSTS, default="stable",
+                       help="stable: fused cross-entropy on the logits (default); faithful: the post's log(sigmoid)")
+
+    # train ------------------------------------------------------------------
+    t = sub.add_parser("train", help="train on the catvnoncat data (or synthetic data) and write a run folder",
+                       description="Train [LINEAR->RELU]x(L-1)->LINEAR->SIGMOID by gradient descent; write "
+                                   "metrics.json, costs.png, model.h5 and mislabeled.png to the run folder.")
+    t.add_argument("--data", metavar="DIR",
+                   help="folder with train_catvnoncat.h5 and test_catvnoncat.h5 (default: built-in synthetic data)")
+    common_model_options(t, "12288,20,7,5,1")
+    t.add_argument("--init", choices=sorted(INITS), default="xavier", help="weight initialisation (default xavier)")
+    t.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the weight initialisation (default 1)")
+    t.add_argument("--learning-rate", type=_learning_rate, default=0.0075, metavar="RATE",
+                   help="gradient-descent step size (default 0.0075)")
+    t.add_argument("--iterations", type=_int_at_least(1), default=2500, help="number of iterations (default 2500)")
+    t.add_argument("--print-every", type=_int_at_least(1), default=100, metavar="N",
+                   help="print and record the cost every N iterations (default 100)")
+    t.add_argument("--dtype", choices=sorted(DTYPES), default="float64", help="precision (default float64)")
+    t.add_argument("--solver", choices=SOLVERS, default="auto", help="how gradients are computed (default auto)")
+    t.add_argument("--out", metavar="DIR", help="run folder (default: a new runs/<timestamp>-<id>)")
+    t.add_argument("--overwrite", action="store_true", help="write into an existing non-empty --out folder")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # Small synthetic data sets, for tests and quick tries (not in --help).
+    t.add_argument("--image-size", type=_int_at_least(8), default=64, help=argparse.SUPPRESS)
+    t.add_argument("--n-train", type=_int_at_least(1), default=209, help=argparse.SUPPRESS)
+    t.add_argument("--n-test", type=_int_at_least(1), default=50, help=argparse.SUPPRESS)
+    t.set_defaults(handler=_cmd_train)
+
+    # gradcheck --------------------------------------------------------------
+    g = sub.add_parser("gradcheck", help="compare autodiff, the post's backward pass and finite differences",
+                       description="For a random network and random data, print per parameter the largest "
+                                   "relative difference between autodiff, the hand-derived oracle and central "
+                                   "finite differences; exit 1 if any exceeds its tolerance.")
+    common_model_options(g, "10,5,3,1")
+    g.add_argument("--examples", type=_int_at_least(1), default=8, metavar="N", help="examples in X (default 8)")
+    g.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the weights and data (default 1)")
+    g.add_argument("--eps", type=_positive_float, default=1e-6, help="finite-difference step (default 1e-6)")
+    g.add_argument("--max-checks", type=_int_at_least(1), default=2000, metavar="N",
+                   help="finite differences on at most N entries per parameter (default 2000)")
+    g.set_defaults(handler=_cmd_gradcheck)
+
+    # graph ------------------------------------------------------------------
+    d = sub.add_parser("graph", help="draw the computation graph of one training step",
+                       description="Draw the graph of one training step (forward + cost) to a PNG (or SVG/PDF) "
+                                   "and write its Graphviz DOT text beside it (same name, .dot).")
+    common_model_options(d, "12288,20,7,5,1")
+    d.add_argument("--examples", type=_int_at_least(1), default=209, metavar="N",
+                   help="examples in X, for the shapes (default 209)")
+    d.add_argument("--out", required=True, metavar="FILE.png", help="picture to write (.png, .svg or .pdf)")
+    d.set_defaults(handler=_cmd_graph)
+
+    # predict ----------------------------------------------------------------
+    p = sub.add_parser("predict", help="classify pictures with a trained model",
+                       description="Print the class of each image and p, the model's probability of that class. "
+                                   "Inputs are PNG/JPG pictures (resized to the model's input) or HDF5 files in "
+                                   "the catvnoncat format.")
+    p.add_argument("--model", required=True, metavar="MODEL.h5", help="a model.h5 written by 'nets train'")
+    p.add_argument("inputs", nargs="+", metavar="IMAGE.png|DATA.h5")
+    p.set_defaults(handler=_cmd_predict)
+    return parser
+
+
+# ---------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------
+
+
+def _cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    from .train import run_training
+
+    print_every = args.print_every
+    last = args.iterations - 1
+    bars = []  # made at the first iteration, so that the lines printed before stay clean
+
+    def on_iteration(i, cost):
+        if not bars:
+            bars.append(tqdm(total=args.iterations, desc="training", unit="it", file=sys.stderr,
+                             disable=True if args.no_progress else None, dynamic_ncols=True, leave=False))
+        bar = bars[0]
+        bar.set_postfix_str(f"cost={cost:.4f}", refresh=False)
+        bar.update(1)
+        if i % print_every == 0 or i == last:
+            bar.write(f"Cost after iteration {i}: {cost:.4f}", file=sys.stdout)
+
+    try:
+        metrics = run_training(
+            data=args.data, layers=args.layers, init=args.init, seed=args.seed,
+            learning_rate=args.learning_rate, iterations=args.iterations, print_every=print_every,
+            dtype=args.dtype, cost=args.cost, solver=args.solver, out=args.out, overwrite=args.overwrite,
+            callback=on_iteration, log=print,
+            image_size=args.image_size, n_train=args.n_train, n_test=args.n_test,
+        )
+    finally:
+        for bar in bars:
+            bar.close()
+    print(f"Solver: {metrics['solver']}; training took {metrics['seconds']:.2f} s")
+    for part in ("train", "test"):
+        m = metrics[f"n_{part}"]
+        accuracy = metrics[f"{part}_accuracy"]
+        print(f"{part.capitalize()} accuracy: {accuracy:.4f} ({round(accuracy * m)}/{m})")
+    print(f"Wrote {metrics['out']}: {', '.join(metrics['files'])}")
+    return 0
+
+
+def _cmd_gradcheck(args) -> int:
+    from .train import run_gradcheck
+
+    report = run_gradcheck(layers=args.layers, examples=args.examples, seed=args.seed, cost=args.cost,
+                           eps=args.eps, max_checks=args.max_checks)
+    columns = list(report.tolerances)
+    print(f"gradcheck of {report.layers} on {report.examples} examples (seed {report.seed}, "
+          f"cost {report.cost}, eps {report.eps:g})")
+    header = f"{'param':<6} {'shape':<12} {'checked':>7}  " + "  ".join(f"{c:>18}" for c in columns)
+    print(header)
+    for row in report.rows:
+        values = "  ".join(f"{row.differences[c]:>18.2e}" for c in columns)
+        print(f"{row.parameter:<6} {str(row.shape):<12} {row.checked:>7}  {values}")
+    print(f"{'tolerance':<27}  " + "  ".join(f"{report.tolerances[c]:>18.0e}" for c in columns))
+    if report.near_kink:
+        print(f"warning: a ReLU pre-activation is {report.min_abs_z:.1e} from the kink at 0; "
+              f"finite differences there may be off")
+    failures = report.failures
+    if failures:
+        worst = ", ".join(f"d{p} {c} {v:.2e} > {t:.0e}" for p, c, v, t in failures)
+        print(f"FAILED: {worst}")
+        return 1
+    print("OK: all gradients agree")
+    return 0
+
+
+def _cmd_graph(args) -> int:
+    import os
+
+    from autograd_mini.graph import collect, to_dot
+
+    from .atomic import write_text
+    from .plots import plot_graph
+    from .train import step_graph
+
+    base, ext = os.path.splitext(args.out)
+    if ext.lower() not in (".png", ".svg", ".pdf"):
+        raise ValueError(f"--out must name a .png, .svg or .pdf file, got {args.out!r}")
+    root = step_graph(layers=args.layers, examples=args.examples, cost=args.cost)
+    graph = collect(root)
+    title = f"one training step of {args.layers} on {args.examples} examples ({args.cost} cost)"
+    plot_graph(graph, args.out, title=title)
+    dot_path = base + ".dot"
+    write_text(dot_path, to_dot(root, name="training_step"))
+    print(f"Wrote {args.out} and {dot_path} ({len(graph.ops)} ops, {len(graph.tensors)} tensors)")
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    from .train import predict_files
+
+    results = predict_files(args.model, args.inputs)
+    several = len(set(r["source"] for r in results)) > 1
+    correct = known = 0
+    for r in results:
+        where = f"{r['source']} " if several else ""
+        line = f"{where}image {r['index']}: {r['class']} (p={r['p']:.2f})"
+        if r["truth"] is not None:
+            known += 1
+            correct += r["truth"] == r["label"]
+            line += "" if r["truth"] == r["label"] else "  <- wrong"
+        print(line)
+    if known:
+        print(f"accuracy on the labelled images: {correct / known:.4f} ({correct}/{known})")
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------
+
+
+def _one_line(message) -> str:
+    return " ".join(str(message).split())
+
+
+def _error(message, status: int = 2) -> int:
+    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
+    return status
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status."""
+    from .data import DataError
+    from .model import ModelFileError, TrainingDiverged
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        hint = "" if exc.prog == PROG else f" (see '{exc.prog} --help')"
+        return _error(f"{exc}{hint}")
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0
+    if getattr(args, "handler", None) is None:
+        return _error("choose a command: train, gradcheck, graph or predict (see 'nets --help')")
+    try:
+        return args.handler(args)
+    except TrainingDiverged as exc:
+        return _error(exc, status=1)
+    except (DataError, ModelFileError, ValueError, TypeError, OSError) as exc:
+        return _error(exc)
+    except KeyboardInterrupt:
+        return _error("interrupted", status=130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
