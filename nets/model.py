@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -12,6 +10,7 @@ import numpy as np
 import autograd_mini.functional as F
 from autograd_mini import Tensor, no_grad
 
+from .atomic import atomic_path
 from .init import INITS, initialize
 from .solvers import BackpropSolver, GramSolver, choose_solver
 from .validation import check_count, check_layer_dims, check_learning_rate, check_X, check_Y
@@ -293,11 +292,7 @@ class BinaryClassifier:
         import h5py
 
         self._materialise()
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=directory)
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             with h5py.File(tmp, "w") as f:
                 f.attrs["format"] = FILE_FORMAT
                 f.attrs["version"] = FILE_VERSION
@@ -308,11 +303,6 @@ class BinaryClassifier:
                 f.attrs["cost"] = self.cost
                 for p in self._params:
                     f.create_dataset(p.name, data=p.data)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
 
     @classmethod
     def load(cls, path) -> "BinaryClassifier":

@@ -1,0 +1,185 @@
+"""The gram solver against plain backprop, and the tutorial reproduced with both."""
+import numpy as np
+import pytest
+
+from nets import BinaryClassifier, TrainingDiverged, load_catvnoncat, make_synthetic_catvnoncat
+from nets.solvers import choose_solver, flop_estimates
+
+
+@pytest.fixture(scope="module")
+def small_images():
+    """Synthetic cat/non-cat pictures at 16x16: 768 features, 209 + 50 examples."""
+    return make_synthetic_catvnoncat(seed=3, image_size=16)
+
+
+def run(solver, X, Y, dims, iterations, dtype="float64", lr=0.0075, init="xavier", **kwargs):
+    model = BinaryClassifier(dims, init=init, seed=1, dtype=dtype)
+    history = model.fit(X, Y, learning_rate=lr, iterations=iterations, print_every=1, solver=solver, **kwargs)
+    assert history.solver == solver
+    return model, history
+
+
+def max_relative(a, b):
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
+
+
+def test_gram_follows_backprop_for_2500_iterations_in_float64(small_images):
+    X, Y = small_images[0], small_images[1]
+    dims = [768, 20, 7, 5, 1]
+    # The tutorial's rate: the cost falls steadily. (In an oscillating regime,
+    # lr=0.02 here, any two roundings of the same iteration drift apart.)
+    gram_model, gram = run("gram", X, Y, dims, 2500)
+    back_model, back = run("backprop", X, Y, dims, 2500)
+    costs_gram, costs_back = np.array(gram)[:, 1], np.array(back)[:, 1]
+    assert np.all(np.abs(costs_gram - costs_back) <= 1e-9 * np.abs(costs_back))
+    # The run really trained (the cost fell a lot), so agreement is not between constants.
+    assert costs_back[-1] < 0.5 * costs_back[0]
+    assert np.all(np.diff(costs_back) < 0)
+    for key, value in back_model.parameters.items():
+        assert max_relative(gram_model.parameters[key], value) < 1e-9, key
+
+
+def test_gram_follows_backprop_in_float32(small_images):
+    X, Y = small_images[0], small_images[1]
+    dims = [768, 20, 7, 5, 1]
+    gram_model, gram = run("gram", X, Y, dims, 200, dtype="float32", lr=0.02)
+    back_model, back = run("backprop", X, Y, dims, 200, dtype="float32", lr=0.02)
+    assert all(v.dtype == np.float32 for v in gram_model.parameters.values())
+    np.testing.assert_allclose(np.array(gram)[:, 1], np.array(back)[:, 1], rtol=2e-4)
+    for key, value in back_model.parameters.items():
+        assert max_relative(gram_model.parameters[key], value) < 2e-3, key
+
+
+def test_one_layer_network_works_with_gram():
+    rng = np.random.RandomState(0)
+    X, Y = rng.randn(50, 10), (rng.rand(1, 10) > 0.5) * 1.0
+    _, gram = run("gram", X, Y, [50, 1], 300, lr=0.1)
+    _, back = run("backprop", X, Y, [50, 1], 300, lr=0.1)
+    np.testing.assert_allclose(np.array(gram)[:, 1], np.array(back)[:, 1], rtol=1e-10)
+
+
+def test_parameters_read_during_a_gram_fit_are_the_current_ones(small_images):
+    X, Y = small_images[0], small_images[1]
+    dims = [768, 6, 1]
+    seen = {}
+
+    def remember(i, cost):
+        if i in (0, 7, 30):
+            seen[i] = model.parameters["W1"]
+
+    model = BinaryClassifier(dims, seed=1)
+    model.fit(X, Y, 0.05, 31, solver="gram", callback=remember)
+    reference = BinaryClassifier(dims, seed=1)
+    batch = reference.batch(X, Y)
+    for i in range(31):
+        reference.step(batch, 0.05)
+        if i in seen:
+            assert max_relative(seen[i], reference.parameters["W1"]) < 1e-10, i
+
+
+def test_an_interrupted_gram_fit_still_materialises_w1(small_images):
+    X, Y = small_images[0], small_images[1]
+    dims = [768, 6, 1]
+
+    def stop(i, cost):
+        if i == 9:
+            raise KeyboardInterrupt
+
+    model = BinaryClassifier(dims, seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, Y, 0.05, 100, solver="gram", callback=stop)
+    reference = BinaryClassifier(dims, seed=1)
+    reference.fit(X, Y, 0.05, 10, solver="backprop")
+    for key, value in reference.parameters.items():
+        assert max_relative(model.parameters[key], value) < 1e-10, key
+
+
+def test_auto_picks_gram_only_when_it_is_cheaper():
+    assert choose_solver("auto", [12288, 20, 7, 5, 1], 209, 2500, full_batch=True) == "gram"
+    # Many more examples than features: C G costs more than the first layer's products.
+    assert choose_solver("auto", [4, 3, 1], 5000, 100, full_batch=True) == "backprop"
+    # A single iteration cannot pay for G.
+    assert choose_solver("auto", [300, 3, 1], 200, 1, full_batch=True) == "backprop"
+    flops = flop_estimates([12288, 20, 7, 5, 1], 209, 2500)
+    assert flops["backprop"] == 2500 * 4 * 20 * 12288 * 209
+    assert flops["gram"] < flops["backprop"] / 25
+
+
+def test_fit_reports_the_solver_auto_chose(small_images):
+    X, Y = small_images[0], small_images[1]
+    assert BinaryClassifier([768, 5, 1]).fit(X, Y, 0.01, 50).solver == "gram"
+    rng = np.random.RandomState(0)
+    assert BinaryClassifier([3, 2, 1]).fit(rng.randn(3, 400), np.ones(400), 0.01, 5).solver == "backprop"
+
+
+def test_gram_is_refused_for_mini_batches_and_auto_falls_back(small_images):
+    X, Y = small_images[0], small_images[1]
+    model = BinaryClassifier([768, 5, 1])
+    with pytest.raises(ValueError, match="same X at every step"):
+        model.fit(X, Y, 0.01, 5, solver="gram", batch_size=32)
+    assert model.fit(X, Y, 0.01, 5, solver="auto", batch_size=32).solver == "backprop"
+    with pytest.raises(ValueError, match="solver"):
+        model.fit(X, Y, 0.01, 5, solver="newton")
+
+
+def test_mini_batches_see_every_example_once_per_pass():
+    X = np.arange(12.0).reshape(1, 12)
+    Y = np.zeros((1, 12))
+    model = BinaryClassifier([1, 1], seed=0)
+    seen = []
+    original = model.compute_cost
+
+    def spy(batch):
+        seen.append(batch.X.data.ravel().copy())
+        return original(batch)
+
+    model.compute_cost = spy
+    model.fit(X, Y, 0.01, 6, batch_size=4)
+    first_pass, second_pass = np.concatenate(seen[:3]), np.concatenate(seen[3:])
+    assert sorted(first_pass) == sorted(second_pass) == list(range(12))
+    assert all(len(s) == 4 for s in seen)
+
+
+def test_gram_divergence_rolls_back_to_finite_parameters():
+    rng = np.random.RandomState(0)
+    X, Y = rng.randn(40, 8) * 30, (rng.rand(1, 8) > 0.5) * 1.0
+    model = BinaryClassifier([40, 4, 1], seed=0, cost="faithful")
+    with np.errstate(all="ignore"), pytest.raises(TrainingDiverged) as info:
+        model.fit(X, Y, learning_rate=90, iterations=300, solver="gram")
+    assert info.value.iteration >= 1
+    assert all(np.isfinite(v).all() for v in model.parameters.values())
+
+
+# ---------------------------------------------------------------- the tutorial, on the real data
+
+# The course's published costs (its notebook output) for the two runs.
+COURSE_TWO_LAYER = {0: 0.693049735659989, 100: 0.6464320953428849, 200: 0.6325140647912677,
+                    2400: 0.048554785628770206}
+COURSE_FOUR_LAYER = {0: 0.771749, 100: 0.672053, 200: 0.648263, 300: 0.611507}
+
+
+@pytest.fixture(scope="module")
+def real_data(real_data_dir):
+    return load_catvnoncat(real_data_dir)
+
+
+@pytest.mark.parametrize("solver", ["gram", "backprop"])
+def test_two_layer_tutorial_run(real_data, solver):
+    train_x, train_y, test_x, test_y, _ = real_data
+    model = BinaryClassifier([12288, 7, 1], init="small", seed=1)
+    history = dict(model.fit(train_x, train_y, 0.0075, 2500, solver=solver))
+    for iteration, cost in COURSE_TWO_LAYER.items():
+        assert history[iteration] == pytest.approx(cost, rel=1e-9), iteration
+    assert model.accuracy(train_x, train_y) == 1.0
+    assert model.accuracy(test_x, test_y) == pytest.approx(0.72)
+
+
+@pytest.mark.parametrize("solver", ["gram", "backprop"])
+def test_four_layer_tutorial_run(real_data, solver):
+    train_x, train_y, test_x, test_y, _ = real_data
+    model = BinaryClassifier([12288, 20, 7, 5, 1], init="xavier", seed=1)
+    history = dict(model.fit(train_x, train_y, 0.0075, 2500, solver=solver))
+    for iteration, cost in COURSE_FOUR_LAYER.items():
+        assert history[iteration] == pytest.approx(cost, abs=5e-7), iteration
+    assert model.accuracy(train_x, train_y) == pytest.approx(206 / 209)  # 0.9856...
+    assert model.accuracy(test_x, test_y) == pytest.approx(0.80)
