@@ -30,13 +30,16 @@ class detect_anomaly:
     shapes of its inputs and that place.
     """
 
+    def __init__(self):
+        self._previous = []
+
     def __enter__(self):
-        self._previous = _AnomalyMode.enabled
+        self._previous.append(_AnomalyMode.enabled)
         _AnomalyMode.enabled = True
         return self
 
     def __exit__(self, *exc):
-        _AnomalyMode.enabled = self._previous
+        _AnomalyMode.enabled = self._previous.pop()
         return False
 
 
@@ -55,13 +58,19 @@ def _non_finite(array) -> str | None:
     return "NaN" if np.isnan(array).any() else "an infinity"
 
 
+def _site(op) -> str:
+    if op.created_at is None:
+        return "outside detect_anomaly(), so where is unknown (build the graph inside it to know)"
+    return f"at {op.created_at}"
+
+
 def check_forward(op, inputs, out) -> None:
     what = _non_finite(out)
     if what is not None:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise AnomalyError(
             f"{op.describe()} produced {what} in the forward pass "
-            f"(input shapes {shapes}); the op was created at {op.created_at}"
+            f"(input shapes {shapes}); the op was created {_site(op)}"
         )
 
 
@@ -71,5 +80,5 @@ def check_backward(op, index, vjp) -> None:
         shapes = ", ".join(str(t.shape) for t in op.inputs)
         raise AnomalyError(
             f"the backward pass of {op.describe()} produced {what} in the gradient of "
-            f"its input {index} (input shapes {shapes}); the op was created at {op.created_at}"
+            f"its input {index} (input shapes {shapes}); the op was created {_site(op)}"
         )

@@ -65,11 +65,13 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
             "backward: this tensor does not require grad, so no graph leads to it "
             "(create the leaves with requires_grad=True, outside no_grad())"
         )
-    pending = {id(root): _initial_grad(root, grad)}
+    initial = _initial_grad(root, grad)
+    pending = {id(root): initial}
     # Arrays already stored as some tensor's .grad in this pass: a second
     # tensor receiving the same array (Add passes g to both inputs) gets a copy,
-    # so that no two .grad attributes ever share memory.
-    stored = {id(grad)} if grad is not None else set()
+    # so that no two .grad attributes ever share memory. The caller's own
+    # gradient array counts as taken.
+    stored = {id(initial)} if grad is not None else set()
     check = _AnomalyMode.enabled
 
     for node in topological_order(root):

@@ -1,8 +1,19 @@
 """Functions built on the ops: a fused affine map and the binary cross-entropy cost in its two forms."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import ops
 from .tensor import Tensor, apply, as_tensor
+
+
+def _labels(Y, like: Tensor) -> Tensor:
+    """Labels as a tensor; plain integer or bool labels take the float dtype of ``like``."""
+    if not isinstance(Y, Tensor):
+        Y = np.asarray(Y)
+        if Y.dtype.kind in "biu" and like.dtype.kind == "f":
+            Y = Y.astype(like.dtype)
+    return as_tensor(Y, like=like)
 
 
 def _check_pair(fn_name: str, first: str, a: Tensor, b: Tensor) -> None:
@@ -29,11 +40,11 @@ def binary_cross_entropy(P, Y) -> Tensor:
     ``(1, m)`` row this is the mean over the examples. This is the faithful
     path: every op is recorded and differentiated separately, exactly as the
     formula reads. A probability of exactly 0 or 1 on the wrong side gives
-    ``log(0) = -inf`` and an infinite cost (numpy warns; see ``Tensor.log``);
-    prefer :func:`binary_cross_entropy_with_logits` when the logits are at hand.
+    ``log(0) = -inf`` and an infinite cost; on the right side it gives
+    ``0 * log(0) = nan`` (numpy warns in both cases; see ``ops.Log``). Prefer :func:`binary_cross_entropy_with_logits` when the logits are at hand.
     """
     P = as_tensor(P)
-    Y = as_tensor(Y, like=P)
+    Y = _labels(Y, P)
     _check_pair("binary_cross_entropy", "P", P, Y)
     m = P.shape[-1] if P.ndim else 1
     # The same operation order as the post's compute_cost, so the value agrees bit for bit.
@@ -47,6 +58,6 @@ def binary_cross_entropy_with_logits(Z, Y) -> Tensor:
     respect to ``Z`` is exactly ``(sigmoid(Z) - Y) / m``.
     """
     Z = as_tensor(Z)
-    Y = as_tensor(Y, like=Z)
+    Y = _labels(Y, Z)
     _check_pair("binary_cross_entropy_with_logits", "Z", Z, Y)
     return apply(ops.BinaryCrossEntropyWithLogits(), Z, Y)

@@ -23,17 +23,26 @@ class no_grad:
         with no_grad():
             W.data -= lr * W.grad          # or any evaluation
 
-        @no_grad()
+        @no_grad            # or @no_grad()
         def predict(X): ...
     """
 
+    def __new__(cls, func=None):
+        if func is not None:  # used as a bare decorator: @no_grad
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func=None):
+        # A stack, so that one instance can be entered again while inside itself.
+        self._previous = []
+
     def __enter__(self):
-        self._previous = _GradMode.enabled
+        self._previous.append(_GradMode.enabled)
         _GradMode.enabled = False
         return self
 
     def __exit__(self, *exc):
-        _GradMode.enabled = self._previous
+        _GradMode.enabled = self._previous.pop()
         return False
 
     def __call__(self, func):

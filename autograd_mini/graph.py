@@ -41,9 +41,13 @@ def collect(root) -> Graph:
     return graph
 
 
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def tensor_label(tensor) -> str:
     """``name`` (if any), shape, dtype and whether it gets a gradient."""
-    lines = [tensor.name] if tensor.name else []
+    lines = [_escape(tensor.name)] if tensor.name else []
     lines.append(f"{tensor.shape} {tensor.dtype}")
     if tensor.op is None:
         lines.append("requires grad" if tensor.requires_grad else "constant")
@@ -71,7 +75,7 @@ def to_dot(root, name: str = "autograd_mini") -> str:
             fill = "white"
         lines.append(f'  {node_id(tensor)} [shape=box, style=filled, fillcolor={fill}, label="{tensor_label(tensor)}"];')
     for op in graph.ops:
-        lines.append(f'  {node_id(op)} [shape=ellipse, label="{op.describe()}"];')
+        lines.append(f'  {node_id(op)} [shape=ellipse, label="{_escape(op.describe())}"];')
     for source, target in graph.edges:
         lines.append(f"  {node_id(source)} -> {node_id(target)};")
     lines.append("}")

@@ -170,10 +170,19 @@ class Affine(Op):
                 f"{w.shape[1]} (last axis of w) != {x.shape[0]} (first axis of x)"
             )
         out = w @ x
-        product_shape = out.shape
-        if c.shape != product_shape and np.broadcast_shapes(c.shape, product_shape) != product_shape:
-            raise ValueError(f"affine: c of shape {c.shape} does not broadcast to the product's shape {product_shape}")
-        out += c
+        if c.shape != out.shape:
+            try:
+                fits = np.broadcast_shapes(c.shape, out.shape) == out.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(
+                    f"affine: c of shape {c.shape} does not broadcast to the product's shape {out.shape}"
+                )
+        if np.result_type(out, c) == out.dtype:
+            out += c  # in place: the product is fresh, no temporary needed
+        else:
+            out = out + c  # promote as W @ X + b would
         need_w, need_x, _ = self.needs_input_grad
         self.w = w if need_x else None
         self.x = x if need_w else None
@@ -220,6 +229,8 @@ class Pow(Op):
 
     def backward(self, g):
         p = self.exponent
+        if p == 0:  # x ** 0 is constant; p * x ** -1 would be 0 * inf = nan at x = 0
+            return (np.zeros_like(g * self.x),)
         return (g * p * self.x ** (p - 1),)
 
 
@@ -247,8 +258,15 @@ def stable_sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
     written so that no term is huge.
     """
     if e is None:
-        e = np.exp(-np.abs(x))
+        e = _exp_of_non_positive(-np.abs(x))
     return np.where(x >= 0, 1, e) / (1 + e)
+
+
+def _exp_of_non_positive(x: np.ndarray) -> np.ndarray:
+    # exp underflows to 0 for very negative x, which is the right answer; keep
+    # it quiet even where the caller made numpy raise on underflow.
+    with np.errstate(under="ignore"):
+        return np.exp(x)
 
 
 class Sigmoid(Op):
@@ -418,7 +436,7 @@ class BinaryCrossEntropyWithLogits(Op):
     def forward(self, z, y):
         self.m = z.shape[-1] if z.ndim else 1
         need_z, need_y = self.needs_input_grad
-        e = np.exp(-np.abs(z))
+        e = _exp_of_non_positive(-np.abs(z))
         losses = np.maximum(z, 0) - z * y + np.log1p(e)
         self.s = stable_sigmoid(z, e) if need_z else None
         self.y = y if need_z else None

@@ -154,16 +154,11 @@ def test_anomaly_error_is_a_floating_point_error():
     assert issubclass(AnomalyError, FloatingPointError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QUESTIONABLE (engine): when the graph was built outside detect_anomaly() and backward "
-    "runs inside it, op.created_at is None and the message says 'the op was created at None' "
-    "instead of saying the site is unknown (enable detect_anomaly during the forward pass).",
-)
-def test_BUG_backward_anomaly_without_forward_site_has_useful_message():
+def test_backward_anomaly_without_forward_site_has_useful_message():
     x = Tensor(np.array([0.0, 4.0]), requires_grad=True)
     y = (x**0.5).sum()
     with detect_anomaly():
         with pytest.raises(AnomalyError) as info:
             y.backward()
     assert "None" not in str(info.value)
+    assert "outside detect_anomaly()" in str(info.value)

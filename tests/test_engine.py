@@ -202,13 +202,7 @@ def test_leaf_gradient_does_not_alias_the_given_gradient_array():
     assert not np.shares_memory(x.grad, g)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ENGINE BUG: engine.backward records id(grad) of the *Tensor* passed as grad in `stored`, "
-    "but the array it propagates is grad.data; so a leaf reached through ops that pass g through "
-    "unchanged (Add) stores the caller's array itself as .grad (shared memory).",
-)
-def test_BUG_leaf_gradient_does_not_alias_a_tensor_given_as_gradient():
+def test_leaf_gradient_does_not_alias_a_tensor_given_as_gradient():
     x = Tensor(np.zeros(3), requires_grad=True)
     G = Tensor(np.ones(3))
     (x + 1.0).backward(G)
@@ -489,13 +483,7 @@ def test_no_grad_nested():
     assert is_grad_enabled()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ENGINE BUG (minor): no_grad stores the previous mode on the instance (self._previous); "
-    "entering the SAME instance twice (nested) overwrites it, and grad mode stays off for good "
-    "after both exits. Fix: keep a stack of previous modes.",
-)
-def test_BUG_same_no_grad_instance_nested_restores_grad_mode():
+def test_same_no_grad_instance_nested_restores_grad_mode():
     guard = no_grad()
     try:
         with guard:

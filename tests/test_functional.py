@@ -57,14 +57,7 @@ def test_sigmoid_extremes_no_overflow_no_warning(dtype, strict_numerics):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.xfail(
-    strict=True,
-    reason="QUESTIONABLE/ENGINE BUG: stable_sigmoid's np.exp(-|x|) underflows for |x| > ~88 (float32) "
-    "or ~745 (float64); under np.errstate(all='raise') (or np.seterr(all='raise')) the sigmoid raises "
-    "FloatingPointError('underflow encountered in exp'). Fix: wrap it in np.errstate(under='ignore').",
-    raises=FloatingPointError,
-)
-def test_BUG_sigmoid_under_errstate_all_raise(dtype):
+def test_sigmoid_under_errstate_all_raise(dtype):
     x = Tensor(_extremes(dtype), requires_grad=True)
     with np.errstate(all="raise"):
         y = x.sigmoid()

@@ -150,11 +150,6 @@ def test_no_grad_result_is_a_leaf_in_the_drawing():
     assert len(nodes) == 1 and not edges
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ENGINE BUG (minor): graph.to_dot puts tensor names (and op descriptions) into "
-    'label="..." without escaping, so a name containing a double quote makes invalid DOT.',
-)
-def test_BUG_to_dot_escapes_quotes_in_names():
+def test_to_dot_escapes_quotes_in_names():
     x = Tensor([1.0], requires_grad=True, name='say "hi"')
     parse_dot(to_dot(x * 2))

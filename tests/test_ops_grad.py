@@ -150,12 +150,7 @@ def test_transpose_and_reshape_of_3d():
     np.testing.assert_array_equal(x.grad, G.transpose(2, 1, 0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ENGINE BUG: Pow.backward computes p * x ** (p - 1); for p == 0 at x == 0 that is "
-    "0 * 0 ** -1 = nan (with a RuntimeWarning) instead of 0. d/dx x**0 = 0 everywhere (torch gives 0).",
-)
-def test_BUG_pow_zero_exponent_gradient_at_zero():
+def test_pow_zero_exponent_gradient_at_zero():
     x = Tensor([0.0, 2.0], requires_grad=True)
     (x**0).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 0.0])
@@ -245,13 +240,6 @@ def test_affine_shape_errors_name_affine_and_shapes(w_shape, x_shape, c_shape):
     assert str(w_shape) in message or str(c_shape) in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ENGINE BUG (minor): ops.Affine.forward calls np.broadcast_shapes(c.shape, product_shape) "
-    "unguarded; when c does not broadcast at all (here (3, 1) against (2, 4)) numpy's own "
-    "'shape mismatch: objects cannot be broadcast...' escapes (Affine.broadcasts is False, so apply() "
-    "does not translate it): the message does not name 'affine'.",
-)
-def test_BUG_affine_incompatible_bias_error_names_affine():
+def test_affine_incompatible_bias_error_names_affine():
     with pytest.raises(ValueError, match=r"affine.*\(3, 1\)|\(3, 1\).*affine"):
         F.affine(Tensor(np.ones((2, 3)), requires_grad=True), np.ones((3, 4)), np.ones((3, 1)))
