@@ -321,6 +321,9 @@ def main(argv=None) -> int:
         return _error(exc, status=1)
     except (DataError, ModelFileError, ValueError, TypeError, OSError) as exc:
         return _error(exc)
+    except MemoryError as exc:  # sizes that fit the limits but not this machine
+        detail = f": {exc}" if str(exc) else ""
+        return _error(f"not enough memory for these arguments{detail}")
     except KeyboardInterrupt:
         return _error("interrupted", status=130)
 

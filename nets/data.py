@@ -47,6 +47,36 @@ class DataError(ValueError):
     """A data file or directory is missing, unreadable or not in the expected format."""
 
 
+#: A data set larger than this (in bytes, as stored) is refused before it is read: a
+#: damaged or hostile header can declare a size that would exhaust memory (the real
+#: training images take 2.5 MB).
+MAX_DATASET_BYTES = 2**31
+
+#: What h5py and HDF5 raise for files that are not HDF5, truncated or corrupt:
+#: OSError mostly, KeyError ("Unable to open object") when an object header is
+#: damaged, RuntimeError, ValueError or MemoryError for nonsense in a header.
+_HDF5_ERRORS = (OSError, KeyError, RuntimeError, TypeError, ValueError, MemoryError,
+                IndexError, OverflowError, AttributeError)
+
+
+def _display(path) -> str:
+    """A path for a one-line message: as is, or quoted when it holds newlines or other control characters."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
+def _as_path(value, what: str) -> Path:
+    """``value`` (str or os.PathLike) as a Path; TypeError naming ``what`` otherwise."""
+    if isinstance(value, bytes):
+        value = os.fsdecode(value)
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{what} must be a path (str or os.PathLike), got {type(value).__name__} {value!r:.60}")
+    path = Path(value)
+    if "\0" in str(path):
+        raise DataError(f"{_display(path)}: not a valid path (it contains a NUL character)")
+    return path
+
+
 def flatten_images(images):
     """(m, H, W, C) uint8 images -> (H*W*C, m) float64 in [0, 1], the post's X."""
     images = np.asarray(images)
@@ -153,8 +183,8 @@ def _read_file(path, prefix=None, require_labels=False, require_classes=False):
     the prefix is worked out from the keys present.  All h5py and OS errors are
     turned into DataError.
     """
-    path = Path(path)
-    name = str(path)
+    path = _as_path(path, "path")
+    name = _display(path)
     if not path.exists():
         raise DataError(f"{name}: file not found")
     if not path.is_file():
@@ -179,9 +209,10 @@ def _read_file(path, prefix=None, require_labels=False, require_classes=False):
             raw_c = _read_dataset(name, f, "list_classes") if "list_classes" in keys else None
     except DataError:
         raise
-    except (OSError, RuntimeError, TypeError) as err:
-        # h5py raises OSError for files that are not HDF5, truncated or corrupt.
-        raise DataError(f"{name}: cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {err}") from None
+    except _HDF5_ERRORS as err:
+        raise DataError(
+            f"{name}: cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {err.__class__.__name__}: {err}"
+        ) from None
 
     images = _check_images(name, raw_x)
     labels = None if raw_y is None else _check_labels(name, raw_y, images.shape[0])
@@ -190,9 +221,25 @@ def _read_file(path, prefix=None, require_labels=False, require_classes=False):
 
 
 def _read_dataset(name, f, key):
+    """Read one data set after checking what it is: only plain numbers or strings, of a sane size."""
+    link = f.get(key, getlink=True)
+    if link is not None and not isinstance(link, h5py.HardLink):
+        raise DataError(f"{name}: '{key}' is a {type(link).__name__} to elsewhere, not a data set in the file")
     obj = f[key]
     if not isinstance(obj, h5py.Dataset):
-        raise DataError(f"{name}: '{key}' is a group, not a data set")
+        raise DataError(f"{name}: '{key}' is a {type(obj).__name__.lower()}, not a data set")
+    dtype = obj.dtype
+    # Strings may be variable-length (object dtype in numpy); any other object,
+    # compound or opaque data is refused before it is read.
+    if dtype.kind in "OV" and h5py.check_string_dtype(dtype) is None:
+        raise DataError(f"{name}: '{key}' holds {dtype} values, not numbers or strings")
+    if obj.shape is None:
+        raise DataError(f"{name}: '{key}' is empty (no data space)")
+    nbytes = int(np.prod(obj.shape, dtype=object)) * dtype.itemsize
+    if nbytes > MAX_DATASET_BYTES:
+        raise DataError(
+            f"{name}: '{key}' has shape {obj.shape} ({nbytes:,} bytes), more than the {MAX_DATASET_BYTES:,} accepted"
+        )
     return np.asarray(obj[()])
 
 
@@ -210,14 +257,14 @@ def read_image_file(path):
 
 
 def _resolve_directory(directory):
-    directory = Path(directory)
+    directory = _as_path(directory, "directory")
     if not directory.exists():
-        raise DataError(f"{directory}: data directory not found")
+        raise DataError(f"{_display(directory)}: data directory not found")
     if not directory.is_dir():
-        raise DataError(f"{directory}: not a directory")
+        raise DataError(f"{_display(directory)}: not a directory")
     missing = [n for n in (TRAIN_FILE, TEST_FILE) if not (directory / n).is_file()]
     if missing:
-        raise DataError(f"{directory}: missing data file(s) {missing}")
+        raise DataError(f"{_display(directory)}: missing data file(s) {missing}")
     return directory
 
 
@@ -238,12 +285,12 @@ def load_catvnoncat_images(directory):
     )
     if train_x.shape[1:] != test_x.shape[1:]:
         raise DataError(
-            f"{directory}: train images are {train_x.shape[1:]} but test images are "
+            f"{_display(directory)}: train images are {train_x.shape[1:]} but test images are "
             f"{test_x.shape[1:]}; they must be the same size"
         )
     if not np.array_equal(train_classes, test_classes):
         raise DataError(
-            f"{directory}: list_classes differs between {TRAIN_FILE} ({train_classes.tolist()}) "
+            f"{_display(directory)}: list_classes differs between {TRAIN_FILE} ({train_classes.tolist()}) "
             f"and {TEST_FILE} ({test_classes.tolist()})"
         )
     return train_x, train_y, test_x, test_y, test_classes

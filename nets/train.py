@@ -55,6 +55,9 @@ RUN_FILES = ("model.h5", "costs.png", "mislabeled.png", "metrics.json")
 #: The seed of the built-in synthetic data set (fixed: every run sees the same data).
 SYNTHETIC_SEED = 0
 SOLVERS = ("auto", "backprop", "gram")
+#: The largest synthetic data set (pixel values, train and test) ``run_training``
+#: draws: about 25 times the real data set's size.
+MAX_SYNTHETIC_VALUES = 2**26
 
 
 class OutputExistsError(FileExistsError):
@@ -162,6 +165,22 @@ def _fit_accepts_solver(model) -> bool:
         return False
 
 
+def _check_first_layer(layers, h: int, w: int, c: int) -> None:
+    n_x = h * w * c
+    if layers[0] != n_x:
+        raise ValueError(
+            f"the first layer size is {layers[0]} but the data has {n_x} features per example "
+            f"({h}x{w}x{c} images); the layers must start with {n_x}"
+        )
+
+
+def _check_out_name(out) -> None:
+    if not isinstance(out, (str, os.PathLike)):
+        raise TypeError(f"out must be a folder name (str or os.PathLike), got {type(out).__name__}")
+    if "\0" in os.fspath(out):
+        raise ValueError(f"out {os.fspath(out)!r}: not a valid folder name (it contains a NUL character)")
+
+
 def run_training(
     data=None,
     layers=(12288, 20, 7, 5, 1),
@@ -207,25 +226,36 @@ def run_training(
     print_every = check_count(print_every, "print_every", 1)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    if out is not None:
+        _check_out_name(out)
+    if data is None:
+        # The synthetic data's size is known before it is drawn: check the layers
+        # and the size first, so that a typo costs nothing.
+        image_size = check_count(image_size, "image_size", 8)
+        n_train = check_count(n_train, "n_train", 1)
+        n_test = check_count(n_test, "n_test", 1)
+        _check_first_layer(layers, image_size, image_size, 3)
+        values = (n_train + n_test) * image_size * image_size * 3
+        if values > MAX_SYNTHETIC_VALUES:
+            raise ValueError(
+                f"synthetic data of {n_train} + {n_test} images of {image_size}x{image_size}x3 would hold "
+                f"{values:,} values; at most {MAX_SYNTHETIC_VALUES:,} are allowed"
+            )
+    # init, seed, dtype and cost are checked on a one-weight model, so that a typo
+    # is reported before the data is read and the real weights are drawn.
+    BinaryClassifier([1, 1], init=init, seed=seed, dtype=dtype, cost=cost)
+    train_images, train_y, test_images, test_y, classes, description = _load_data(
+        data, image_size, n_train, n_test
+    )
+    _check_first_layer(layers, *train_images.shape[1:])
     model = BinaryClassifier(layers, init=init, seed=seed, dtype=dtype, cost=cost)
     fit_kwargs = {}
     if _fit_accepts_solver(model):
         fit_kwargs["solver"] = solver
     elif solver not in ("auto", "backprop"):
         raise ValueError(f"solver {solver!r} is not available in this version of nets (only 'backprop')")
-
-    train_images, train_y, test_images, test_y, classes, description = _load_data(
-        data, image_size, n_train, n_test
-    )
     train_x = data_module.flatten_images(train_images)
     test_x = data_module.flatten_images(test_images)
-    n_x = train_x.shape[0]
-    if layers[0] != n_x:
-        h, w, c = train_images.shape[1:]
-        raise ValueError(
-            f"the first layer size is {layers[0]} but the data has {n_x} features per example "
-            f"({h}x{w}x{c} images); the layers must start with {n_x}"
-        )
 
     out_dir, created = _prepare_out_dir(out, overwrite)
     written = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping, Set
 
 import numpy as np
 
@@ -9,25 +10,55 @@ import numpy as np
 #: long before, and such a value is almost always a typo (an exponent dropped).
 MAX_LEARNING_RATE = 100.0
 
+#: Networks with more weights and biases than this are refused before anything is
+#: allocated (800 MB in float64; the tutorial's network has about 250 thousand):
+#: a typo such as ``12288,200000000,1`` should be an error, not an out-of-memory kill.
+MAX_PARAMETERS = 100_000_000
+
 
 def check_layer_dims(layer_dims) -> list[int]:
-    """A list of at least two positive ints ending in 1 (one output probability)."""
-    if isinstance(layer_dims, (str, bytes)) or not hasattr(layer_dims, "__iter__"):
-        raise TypeError(f"layer_dims must be a list of positive integers, got {layer_dims!r}")
+    """A list of at least two positive ints ending in 1 (one output probability).
+
+    The network may have at most :data:`MAX_PARAMETERS` weights and biases.
+    """
+    if (isinstance(layer_dims, (str, bytes, Mapping, Set)) or not hasattr(layer_dims, "__iter__")
+            or (isinstance(layer_dims, np.ndarray) and layer_dims.ndim != 1)):
+        raise TypeError(f"layer_dims must be a list of positive integers, got {_show(layer_dims)}")
     dims = list(layer_dims)
     for d in dims:
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral):
-            raise TypeError(f"layer_dims must hold integers, got {d!r} in {dims!r}")
+            raise TypeError(f"layer_dims must hold integers, got {_show(d)} in {_short(dims)}")
     dims = [int(d) for d in dims]
     if len(dims) < 2:
         raise ValueError(f"layer_dims needs the input size and at least one layer, got {dims!r}")
     if any(d <= 0 for d in dims):
-        raise ValueError(f"layer_dims must be positive, got {dims!r}")
+        raise ValueError(f"layer_dims must be positive, got {_short(dims)}")
     if dims[-1] != 1:
         raise ValueError(
-            f"layer_dims must end in 1 (the binary classifier has one output unit), got {dims!r}"
+            f"layer_dims must end in 1 (the binary classifier has one output unit), got {_short(dims)}"
+        )
+    count = sum(n * (n_in + 1) for n_in, n in zip(dims, dims[1:]))
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"layer_dims {_short(dims)} would need {count:,} parameters; at most {MAX_PARAMETERS:,} are allowed"
         )
     return dims
+
+
+def _show(value, limit: int = 80) -> str:
+    """``repr(value)`` for a message: one line, at most ``limit`` characters, never an error."""
+    try:
+        text = " ".join(repr(value).split())
+    except Exception:  # ints beyond Python's digit limit, broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _short(dims: list) -> str:
+    """``dims`` for a message, with the middle of a very long list left out."""
+    if len(dims) <= 12:
+        return repr(dims)
+    return f"[{', '.join(map(str, dims[:5]))}, ... ({len(dims) - 10} more), {', '.join(map(str, dims[-5:]))}]"
 
 
 def check_X(X, n_x: int, name: str = "X") -> np.ndarray:
@@ -62,21 +93,26 @@ def check_Y(Y, m: int, name: str = "Y") -> np.ndarray:
 
 def check_learning_rate(learning_rate) -> float:
     if isinstance(learning_rate, (bool, np.bool_)) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(f"learning_rate must be a real number, got {learning_rate!r}")
-    rate = float(learning_rate)
+        raise TypeError(f"learning_rate must be a real number, got {_show(learning_rate)}")
+    try:
+        rate = float(learning_rate)
+    except OverflowError:  # an int or Fraction beyond float's range
+        rate = float("inf") if learning_rate > 0 else float("-inf")
+    if rate == float("inf"):
+        raise ValueError(f"learning_rate {_show(learning_rate)} is too large (more than {MAX_LEARNING_RATE:g})")
     if not np.isfinite(rate) or rate <= 0:
-        raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+        raise ValueError(f"learning_rate must be a positive finite number, got {_show(learning_rate)}")
     if rate > MAX_LEARNING_RATE:
-        raise ValueError(f"learning_rate {learning_rate!r} is too large (more than {MAX_LEARNING_RATE:g})")
+        raise ValueError(f"learning_rate {_show(learning_rate)} is too large (more than {MAX_LEARNING_RATE:g})")
     return rate
 
 
 def check_count(value, name: str, minimum: int) -> int:
     """An integer >= ``minimum`` (bools and floats such as 2.5 or 100.0 refused)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
+        raise TypeError(f"{name} must be an integer, got {_show(value)}")
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be at least {minimum}, got {_show(value)}")
     return int(value)
 
 
