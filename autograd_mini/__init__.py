@@ -13,12 +13,15 @@ from .op import GraphReleasedError, Op
 from .tensor import Tensor, apply, as_tensor
 from . import functional
 from .gradcheck import GradcheckError, gradcheck
+from .replay import Replay, ReplayError
 
 __all__ = [
     "AnomalyError",
     "GradcheckError",
     "GraphReleasedError",
     "Op",
+    "Replay",
+    "ReplayError",
     "Tensor",
     "apply",
     "as_tensor",

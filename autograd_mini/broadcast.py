@@ -24,13 +24,12 @@ def sum_to_shape(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     extra = array.ndim - len(shape)
     if extra < 0:
         raise ValueError(f"sum_to_shape: cannot reduce shape {array.shape} to {shape}")
-    stretched = tuple(
-        extra + i
-        for i, (target, actual) in enumerate(zip(shape, array.shape[extra:]))
-        if target == 1 and actual != 1
-    )
-    if any(t != a and t != 1 for t, a in zip(shape, array.shape[extra:])):
-        raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {array.shape}")
-    axes = tuple(range(extra)) + stretched
-    reduced = array.sum(axis=axes, keepdims=True) if axes else array
-    return reduced.reshape(shape)
+    axes = list(range(extra))
+    for i, (target, actual) in enumerate(zip(shape, array.shape[extra:])):
+        if target != actual:
+            if target != 1:
+                raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {array.shape}")
+            axes.append(extra + i)
+    reduced = array.sum(axis=tuple(axes), keepdims=True)
+    # keepdims leaves exactly ``shape`` unless broadcasting prepended axes.
+    return reduced.reshape(shape) if extra else reduced

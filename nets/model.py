@@ -72,6 +72,18 @@ class FitHistory(list):
     seconds: float = 0.0
 
 
+def _dtype_name(dtype) -> str | None:
+    """The numpy name of ``dtype``, or None when it is not a dtype at all (None included)."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, str):  # only the exact names: "float" or "f8" are not accepted spellings
+        return dtype
+    try:
+        return np.dtype(dtype).name
+    except (TypeError, ValueError):
+        return None
+
+
 class BinaryClassifier:
     """``[LINEAR->RELU] x (L-1) -> LINEAR -> SIGMOID`` trained by gradient descent.
 
@@ -96,14 +108,16 @@ class BinaryClassifier:
 
     def __init__(self, layer_dims, init: str = "xavier", seed: int | None = 1, dtype="float64", cost="stable"):
         self.layer_dims = check_layer_dims(layer_dims)
-        if init not in INITS:
+        if not isinstance(init, str) or init not in INITS:
             raise ValueError(f"init must be one of {sorted(INITS)}, got {init!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        dtype_name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+        if seed is not None and (
+            isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32
+        ):
+            raise ValueError(f"seed must be None or an integer from 0 to 2**32 - 1, got {seed!r}")
+        dtype_name = _dtype_name(dtype)
         if dtype_name not in DTYPES:
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-        if cost not in COSTS:
+        if not isinstance(cost, str) or cost not in COSTS:
             raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
         self.init, self.seed, self.dtype, self.cost = init, seed, DTYPES[dtype_name], cost
         params = initialize(self.layer_dims, init, seed, self.dtype)
@@ -132,7 +146,7 @@ class BinaryClassifier:
         """Replace the parameters by arrays of the right names, shapes and finite values."""
         for p in self._params:
             if p.name not in parameters:
-                raise KeyError(f"parameters lack {p.name!r}")
+                raise ValueError(f"parameters lack {p.name!r}")
             value = np.asarray(parameters[p.name])
             if value.shape != p.shape:
                 raise ValueError(f"parameter {p.name} must have shape {p.shape}, got {value.shape}")
@@ -197,7 +211,8 @@ class BinaryClassifier:
 
     # ------------------------------------------------------------------ training
     def fit(self, X, Y, learning_rate: float = 0.0075, iterations: int = 2500, print_every: int = 100,
-            callback=None, solver: str = "auto", batch_size: int | None = None) -> FitHistory:
+            callback=None, solver: str = "auto", batch_size: int | None = None,
+            replay: bool = True) -> FitHistory:
         """Gradient descent, full-batch by default as the tutorial's ``L_layer_model``.
 
         Returns ``[(iteration, cost), ...]`` for every ``print_every``-th
@@ -216,6 +231,10 @@ class BinaryClassifier:
         integer trains on mini-batches of that many examples, reshuffled every
         pass with ``RandomState(seed)`` (``gram`` is then not valid).
 
+        ``replay``: full-batch backprop traces the step's graph once and
+        replays it (:class:`autograd_mini.Replay`, the same numbers without
+        rebuilding the graph every step); ``False`` builds it eagerly.
+
         Raises :class:`TrainingDiverged` naming the iteration at the first
         non-finite cost, with the parameters rolled back to the last ones that
         gave a finite cost (a non-finite gradient makes the next cost
@@ -224,35 +243,40 @@ class BinaryClassifier:
         learning_rate = check_learning_rate(learning_rate)
         iterations = check_count(iterations, "iterations", 1)
         print_every = check_count(print_every, "print_every", 1)
+        if not isinstance(replay, (bool, np.bool_)):
+            raise TypeError(f"replay must be True or False, got {replay!r}")
         batch = self.batch(X, Y)
         if batch_size is not None:
             batch_size = check_count(batch_size, "batch_size", 1)
             if batch_size >= batch.m:
                 batch_size = None
         chosen = choose_solver(solver, self.layer_dims, batch.m, iterations, full_batch=batch_size is None)
-        if chosen == "gram":
-            trainer = GramSolver(self, batch, learning_rate)
-        elif batch_size is None:
-            trainer = BackpropSolver(self, lambda: batch, learning_rate)
-        else:
-            trainer = BackpropSolver(self, _minibatches(batch, batch_size, self.seed), learning_rate)
         history = FitHistory()
         history.solver = chosen
         start = time.perf_counter()
-        self._trainer = trainer
-        try:
-            for i in range(iterations):
-                cost = trainer.step()
-                if not math.isfinite(cost):
-                    raise TrainingDiverged(i, f"the cost is {cost}")
-                if i % print_every == 0 or i == iterations - 1:
-                    history.append((i, cost))
-                if callback is not None:
-                    callback(i, cost)
-        finally:
-            # Also on an error or an interrupt: W1 must not stay implicit.
-            self._trainer = None
-            trainer.finish()
+        # A diverging run overflows on its way to the non-finite cost that stops
+        # it; TrainingDiverged reports that, numpy's warnings would only repeat it.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+            if chosen == "gram":
+                trainer = GramSolver(self, batch, learning_rate)
+            elif batch_size is None:
+                trainer = BackpropSolver(self, lambda: batch, learning_rate, replay=replay)
+            else:
+                trainer = BackpropSolver(self, _minibatches(batch, batch_size, self.seed), learning_rate)
+            self._trainer = trainer
+            try:
+                for i in range(iterations):
+                    cost = trainer.step()
+                    if not math.isfinite(cost):
+                        raise TrainingDiverged(i, f"the cost is {cost}")
+                    if i % print_every == 0 or i == iterations - 1:
+                        history.append((i, cost))
+                    if callback is not None:
+                        callback(i, cost)
+            finally:
+                # Also on an error or an interrupt: W1 must not stay implicit.
+                self._trainer = None
+                trainer.finish()
         history.seconds = time.perf_counter() - start
         return history
 
@@ -302,7 +326,8 @@ class BinaryClassifier:
                 f.attrs["dtype"] = np.dtype(self.dtype).name
                 f.attrs["cost"] = self.cost
                 for p in self._params:
-                    f.create_dataset(p.name, data=p.data)
+                    # A checksum, so that a damaged weight is an error on load, not a silent change.
+                    f.create_dataset(p.name, data=p.data, fletcher32=True)
 
     @classmethod
     def load(cls, path) -> "BinaryClassifier":

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from autograd_mini import Tensor, no_grad
+from autograd_mini import Replay, Tensor
 
 SOLVERS = ("auto", "backprop", "gram")
 
@@ -56,7 +56,7 @@ def flop_estimates(layer_dims, m: int, iterations: int) -> dict:
 
 def choose_solver(requested: str, layer_dims, m: int, iterations: int, full_batch: bool) -> str:
     """The solver ``fit`` will use: ``requested`` unless it is ``auto``, checked for validity."""
-    if requested not in SOLVERS:
+    if not isinstance(requested, str) or requested not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {requested!r}")
     if requested == "gram" and not full_batch:
         raise ValueError(
@@ -72,20 +72,30 @@ def choose_solver(requested: str, layer_dims, m: int, iterations: int, full_batc
 
 
 class BackpropSolver:
-    """Plain gradient descent through the whole graph, on one batch or a batch per step."""
+    """Plain gradient descent through the whole graph, on one batch or a batch per step.
+
+    With one batch (full-batch training) the graph is the same every step, so
+    it is traced once and replayed (:class:`autograd_mini.Replay`): the same
+    ops and numbers as eager mode without rebuilding the graph in Python.
+    ``replay=False`` builds it eagerly every step.
+    """
 
     name = "backprop"
 
-    def __init__(self, model, next_batch, learning_rate: float):
+    def __init__(self, model, next_batch, learning_rate: float, replay: bool = False):
         self.model, self.next_batch, self.learning_rate = model, next_batch, learning_rate
         # The parameters before the last update, to roll back a divergence.
         self.previous = None
+        self.replay = Replay(lambda: model.compute_cost(next_batch())) if replay else None
 
     def step(self) -> float:
         """One step; on a non-finite cost, roll back to the last parameters with a finite one."""
         params = self.model._params
-        cost_tensor = self.model.compute_cost(self.next_batch())
-        cost = cost_tensor.item()
+        if self.replay is not None:
+            cost = self.replay.forward().item()
+        else:
+            cost_tensor = self.model.compute_cost(self.next_batch())
+            cost = cost_tensor.item()
         if not math.isfinite(cost):
             # Checking the scalar cost every step is free; checking every
             # gradient is not. A non-finite gradient makes the next cost
@@ -94,7 +104,10 @@ class BackpropSolver:
                 for p, data in zip(params, self.previous):
                     p.data = data
             return cost
-        cost_tensor.backward()
+        if self.replay is not None:
+            self.replay.backward()
+        else:
+            cost_tensor.backward()
         # New arrays for the update (as the post's update_parameters makes),
         # keeping the old ones: a rollback then needs no copies.
         self.previous = [p.data for p in params]
@@ -109,7 +122,10 @@ class BackpropSolver:
 
 
 class GramSolver:
-    """Gradient descent with W1 implicit: ``Z1 = P - lr * C @ G + b1`` (see the module docstring)."""
+    """Gradient descent with W1 implicit: ``Z1 = P - lr * C @ G + b1`` (see the module docstring).
+
+    The graph from Z1 on is the same every step: it is traced once and replayed.
+    """
 
     name = "gram"
 
@@ -122,24 +138,31 @@ class GramSolver:
         self.G = X.T @ X
         self.C = np.zeros_like(self.P)
         self.previous = None
+        # P - lr * C @ G, refreshed every step; a leaf of the traced graph.
+        self.first = Tensor(self.P)
+        self.Z1 = None
+
+        def cost():
+            self.Z1 = (self.first + model._params[1]).retain_grad()
+            return model._cost_of_logits(model._forward_from(self.Z1), batch)
+
+        self.replay = Replay(cost)
 
     def step(self) -> float:
         params = self.model._params
         lr = self.learning_rate
-        with no_grad():
-            first = Tensor(self.P - lr * (self.C @ self.G))
-        Z1 = (first + params[1]).retain_grad()
-        cost_tensor = self.model._cost_of_logits(self.model._forward_from(Z1), self.batch)
-        cost = cost_tensor.item()
+        self.first.data = self.P - lr * (self.C @ self.G)
+        cost = self.replay.forward().item()
         if not math.isfinite(cost):
             if self.previous is not None:
                 self.C, rest = self.previous
                 for p, data in zip(params[1:], rest):
                     p.data = data
             return cost
-        cost_tensor.backward()
+        self.replay.backward()
         self.previous = (self.C, [p.data for p in params[1:]])
-        self.C = self.C + Z1.grad
+        self.C = self.C + self.Z1.grad
+        self.Z1.grad = None
         for p in params[1:]:
             p.data = p.data - lr * p.grad
             p.grad = None

@@ -258,8 +258,6 @@ MODEL_PY_GAPS = [
 ]
 
 
-@pytest.mark.xfail(reason="nets/model.py: __init__ checks init/cost/dtype with `in` and np.dtype() unguarded",
-                   strict=False)
 @pytest.mark.parametrize("kwargs, name", MODEL_PY_GAPS)
 def test_constructor_names_the_argument_for_odd_types(kwargs, name):
     with pytest.raises((TypeError, ValueError)) as info:
@@ -267,15 +265,12 @@ def test_constructor_names_the_argument_for_odd_types(kwargs, name):
     assert_clean_refusal(info.value, name)
 
 
-@pytest.mark.xfail(reason="nets/model.py: set_parameters raises KeyError for a missing name", strict=False)
 def test_set_parameters_missing_name_is_a_value_error():
     model = BinaryClassifier([N_X, 1])
     with pytest.raises(ValueError, match="W1"):
         model.set_parameters({})
 
 
-@pytest.mark.xfail(reason="nets/model.py: fit does not silence numpy's overflow warnings on the way to "
-                          "TrainingDiverged (run_training does)", strict=False)
 def test_divergence_is_reported_without_numpy_warnings():
     X = np.full((N_X, 3), 1e200)
     with warnings_as_errors(), pytest.raises(nets.TrainingDiverged):

@@ -1,0 +1,131 @@
+"""Trace once, replay many times: the same forward and backward without rebuilding the graph.
+
+A training loop builds the same graph every step: same ops, same shapes, only
+the numbers in the leaves change. Eager mode pays for that in Python at every
+op (a Tensor, an Op, a topological sort, dictionaries keyed by tensor). A
+:class:`Replay` records the graph of one call of ``fn`` and then reruns its ops
+over plain arrays held in numbered slots::
+
+    replay = Replay(lambda: model.compute_cost(batch))    # runs fn once, eagerly
+    for _ in range(iterations):
+        cost = replay.forward()       # reads every leaf's current .data
+        replay.backward()             # fills .grad of the leaves that require it
+        ...update the leaves' .data...
+
+Replay computes exactly what eager mode computes: the same op objects run
+their same ``forward`` and ``backward`` in the same order, and the VJPs are
+unbroadcast, cast and accumulated by the same rules (``tests/test_replay.py``
+checks equality step for step). Like any tracer it records one path: Python
+control flow that depends on values is frozen as it went during the trace, and
+the leaves must keep the shapes and dtypes they had (checked, :class:`ReplayError`
+otherwise). Leaves are read from the Tensor objects at every replay, so assign
+new arrays to ``leaf.data`` rather than creating new leaf tensors.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .anomaly import _AnomalyMode, check_backward, check_forward
+from .broadcast import sum_to_shape
+from .graph import collect
+
+
+class ReplayError(RuntimeError):
+    """A leaf no longer matches the traced graph (shape or dtype changed)."""
+
+
+class Replay:
+    """The recorded graph of ``fn()``; see the module docstring."""
+
+    def __init__(self, fn):
+        root = fn()
+        if not hasattr(root, "op"):
+            raise TypeError(f"Replay: fn must return a Tensor, got {type(root).__name__}")
+        graph = collect(root)
+        # Creation order, as eager backward() uses: the same order of every
+        # VJP and every accumulation, so the same numbers to the last bit.
+        graph.tensors.sort(key=lambda t: t._seq)
+        slot = {id(t): i for i, t in enumerate(graph.tensors)}
+        self.size = len(graph.tensors)
+        self.root = slot[id(root)]
+        self.root_shape, self.root_dtype = root.shape, root.dtype
+        #: (slot, tensor, shape, dtype) of every leaf, read afresh at each forward.
+        self.leaves = [(slot[id(t)], t, t.shape, t.dtype) for t in graph.tensors if t.op is None]
+        #: (op, input slots, output slot), in an order where inputs come first.
+        self.program = [
+            (t.op, tuple(slot[id(p)] for p in t.op.inputs), slot[id(t)])
+            for t in graph.tensors
+            if t.op is not None
+        ]
+        #: Tensors whose gradient backward() stores: leaves that require grad and retain_grad() tensors.
+        self.grad_owners = [
+            (slot[id(t)], t) for t in graph.tensors if t.requires_grad and (t.op is None or t._retains_grad)
+        ]
+        self.requires_grad = root.requires_grad
+        self.values = None
+
+    def forward(self) -> np.ndarray:
+        """Run the recorded ops on the leaves' current data; returns the root's value."""
+        values = [None] * self.size
+        for index, tensor, shape, dtype in self.leaves:
+            data = tensor.data
+            if data.shape != shape or data.dtype != dtype:
+                raise ReplayError(
+                    f"Replay: a leaf traced as {shape} {dtype} now holds {data.shape} {data.dtype}; "
+                    f"trace again for new shapes or dtypes"
+                )
+            values[index] = data
+        check = _AnomalyMode.enabled
+        for op, inputs, out in self.program:
+            result = op.forward(*[values[i] for i in inputs])
+            if type(result) is not np.ndarray:
+                result = np.asarray(result)
+            if check:
+                check_forward(op, op.inputs, result)
+            values[out] = result
+        self.values = values
+        return values[self.root]
+
+    def backward(self, grad=None) -> None:
+        """Backpropagate the last forward(); gradients accumulate into ``.grad`` as in eager mode."""
+        if self.values is None:
+            raise RuntimeError("Replay.backward: call forward() first")
+        if not self.requires_grad:
+            raise RuntimeError("Replay.backward: the traced result does not require grad")
+        if grad is None:
+            grad = np.ones(self.root_shape, dtype=self.root_dtype)
+        grads = [None] * self.size
+        grads[self.root] = grad
+        check = _AnomalyMode.enabled
+        for op, inputs, out in reversed(self.program):
+            g = grads[out]
+            if g is None:
+                continue
+            vjps = op.backward(g)
+            for position, (index, needed) in enumerate(zip(inputs, op.needs_input_grad)):
+                if not needed:
+                    continue
+                vjp = vjps[position]
+                if type(vjp) is not np.ndarray:
+                    vjp = np.asarray(vjp)
+                target = self.values[index]
+                if vjp.shape != target.shape:
+                    vjp = sum_to_shape(vjp, target.shape)
+                if vjp.dtype != target.dtype:
+                    vjp = vjp.astype(target.dtype)
+                if check:
+                    check_backward(op, position, vjp)
+                previous = grads[index]
+                grads[index] = vjp if previous is None else previous + vjp
+            op.release()  # as eager mode does: free what the op saved for this pass
+        self.values = None
+        stored = set()
+        for index, tensor in self.grad_owners:
+            g = grads[index]
+            if g is None:
+                continue
+            # As in eager mode: no two .grad attributes share memory.
+            if not g.flags.owndata or id(g) in stored:
+                g = g.copy()
+            stored.add(id(g))
+            tensor.grad = g if tensor.grad is None else tensor.grad + g
