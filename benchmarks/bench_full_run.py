@@ -81,6 +81,7 @@ def worker(config: dict) -> dict:
         costs = [(int(i), float(c)) for i, c in history]
         result["solver"] = history.solver
         train_acc, test_acc = model.accuracy(X, Y), model.accuracy(Xt, Yt)
+        predicted = model.predict(X)
     else:
         if contender == "post":
             params, costs = manual.L_layer_model(X, Y, dims, learning_rate=LEARNING_RATE,
@@ -99,6 +100,12 @@ def worker(config: dict) -> dict:
         costs = [(int(i), float(c)) for i, c in costs]
         train_acc = float(np.mean(manual.predict(X, params) == Y))
         test_acc = float(np.mean(manual.predict(Xt, params) == Yt))
+        predicted = manual.predict(X, params)
+    # A net that learnt only the class prior predicts one class for every image and sits at
+    # the entropy of the labels, H(mean Y), not at ln 2.
+    p = float(np.mean(Y))
+    result["label_entropy"] = -(p * math.log(p) + (1 - p) * math.log(1 - p)) if 0 < p < 1 else 0.0
+    result["predicted_cat_fraction_train"] = float(np.mean(predicted))
     result.update({"wall_s": wall, "costs": costs, "final_cost": costs[-1][1],
                    "train_accuracy": train_acc, "test_accuracy": test_acc})
     return result
@@ -150,6 +157,7 @@ def main(argv=None):
             rows.append({"run": run, "contender": contender, "label": LABELS[contender],
                          **{k: v for k, v in res.items() if k not in ("ok",)}})
         print(f"{run} {contender}: {res.get('wall_s', res.get('skipped') or res.get('error'))}", file=sys.stderr)
+    machine["load_average_at_end"] = common.load_average()
     report = summarise(args, rows, skipped, failed, machine, time.time() - started)
     common.atomic_write_text(out / "full_run.md", report["markdown"])
     common.atomic_write_json(out / "full_run.json", {k: v for k, v in report.items() if k != "markdown"})
@@ -226,7 +234,12 @@ def render_markdown(report) -> str:
                   f"{r['train_accuracy']:.4f}, test accuracy {r['test_accuracy']:.4f}; the cost moved by "
                   f"{r['cost_range']:.3g} over the run and "
                   + ("stayed within 0.01 of ln 2 = 0.693 the whole time (flat: it does not learn)."
-                     if r["flat_near_ln2"] else "left the band ln 2 +- 0.01.")]
+                     if r["flat_near_ln2"] else "left the band ln 2 +- 0.01.")
+                  + f" The entropy of the training labels is {r['label_entropy']:.6f}; the net predicts "
+                  f"'cat' for {r['predicted_cat_fraction_train']:.1%} of the training images"
+                  + (" - it has learnt only the class prior (a constant prediction), not the images."
+                     if r["predicted_cat_fraction_train"] in (0.0, 1.0)
+                     and abs(r["final_cost"] - r["label_entropy"]) < 0.01 else ".")]
         if xavier:
             x = xavier[0]
             parts[-1] += (f" With xavier the same run ends at cost {x['final_cost']:.6f}, train "

@@ -10,7 +10,7 @@ m = 256 examples:
 
 Contenders: ``engine`` (``BinaryClassifier.step``) and ``post`` (``nets.manual``, the fixed
 backward, which also computes the unneeded dA0). Every point is a fresh process; inside it the
-two contenders alternate (3 repeats of k steps each, k chosen so that a repeat lasts ~0.15 s)
+two contenders alternate (5 repeats of k steps each, k chosen so that a repeat lasts ~0.3 s)
 and the median step is kept. The tracemalloc peak of one step (memory allocated by the step on
 top of what existed before) is measured after the timing, in the same process.
 
@@ -125,14 +125,14 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     p.add_argument("--sweeps", default=",".join(SWEEPS), help=f"comma-separated, from {','.join(SWEEPS)}")
-    p.add_argument("--repeats", type=int, default=None, help="alternating repeats per point (default 3)")
+    p.add_argument("--repeats", type=int, default=None, help="alternating repeats per point (default 5)")
     p.add_argument("--out", default=None, help="output folder (default benchmarks/results)")
     args = p.parse_args(argv)
     args.sweeps = [s for s in args.sweeps.split(",") if s]
     for s in args.sweeps:
         if s not in SWEEPS:
             raise SystemExit(f"unknown sweep {s!r}; choose from {list(SWEEPS)}")
-    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 5)
     return args
 
 
@@ -143,7 +143,7 @@ def main(argv=None):
     machine = common.machine_info(with_peers=False)
     base, sweeps = (QUICK_BASE, QUICK_SWEEPS) if args.quick else (BASE, SWEEPS)
     timing = ({"target_s": 0.01, "min_steps": 1, "max_steps": 3} if args.quick
-              else {"target_s": 0.15, "min_steps": 3, "max_steps": 200})
+              else {"target_s": 0.3, "min_steps": 3, "max_steps": 500})
     started = time.time()
     points = []
     for sweep in args.sweeps:
@@ -156,6 +156,7 @@ def main(argv=None):
             points.append({"sweep": sweep, "variable": key, "value": v, **res})
             print(f"{sweep} {key}={v}: " + ", ".join(
                 f"{c} {r['median_s'] * 1e3:.3g} ms" for c, r in res["contenders"].items()), file=sys.stderr)
+    machine["load_average_at_end"] = common.load_average()
     report = summarise(args, base, sweeps, points, machine, time.time() - started)
     common.atomic_write_text(out / "scaling.md", report["markdown"])
     common.atomic_write_json(out / "scaling.json", {k: v for k, v in report.items() if k != "markdown"})
@@ -174,7 +175,8 @@ def summarise(args, base, sweeps, points, machine, seconds):
             overhead, per_flop = common.fit_line(flops, times)
             upper = sorted(zip(flops, times))[len(mine) // 2 - (1 if len(mine) % 2 == 0 else 0):]
             slope = common.loglog_slope([f for f, _ in upper], [t for _, t in upper]) if len(upper) >= 2 else None
-            fits.append({"sweep": sweep, "contender": c, "overhead_s": overhead,
+            per_layer = common.fit_line([p["value"] for p in mine], times)[1] if sweep == "depth" else None
+            fits.append({"sweep": sweep, "contender": c, "overhead_s": overhead, "per_hidden_layer_s": per_layer,
                          "gflops_per_s": (1 / per_flop / 1e9) if per_flop > 0 else None,
                          "loglog_slope_upper": slope, "points_in_slope": len(upper),
                          "seconds_per_gflop_largest": times[-1] / (flops[-1] / 1e9)})
@@ -216,12 +218,17 @@ def render_markdown(report) -> str:
                      common.fmt(e["tracemalloc_step_peak_mb"]), common.fmt(q["tracemalloc_step_peak_mb"])])
     parts += [common.markdown_table(headers, rows), "", "## Fits: t = overhead + FLOPs / rate", ""]
     frows = [[f["sweep"], f["contender"], common.fmt(f["overhead_s"] * 1e3), common.fmt(f["gflops_per_s"]),
-              common.fmt(f["loglog_slope_upper"]), f["points_in_slope"]] for f in report["fits"]]
+              common.fmt(f["loglog_slope_upper"]), f["points_in_slope"],
+              common.fmt(f["per_hidden_layer_s"] * 1e3) if f["per_hidden_layer_s"] is not None else ""]
+             for f in report["fits"]]
     parts += [common.markdown_table(["sweep", "contender", "overhead = intercept (ms)", "rate (GFLOP/s)",
-                                     "log-log slope of t vs FLOPs (upper half)", "points"], frows), ""]
+                                     "log-log slope of t vs FLOPs (upper half)", "points",
+                                     "per hidden layer (ms, t vs depth)"], frows), ""]
     parts += ["A slope near 1 over the upper half means the step's time grows as its FLOPs; the intercept "
               "is the fixed per-step cost (Python, graph building, per-op overhead). A negative intercept "
-              "means the fit is dominated by the large points (BLAS gets faster on bigger products).", ""]
+              "means the fit is dominated by the large points (BLAS gets faster on bigger products). "
+              "In the depth sweep the FLOPs hardly grow (64 x 64 layers are cheap) and the time is set by "
+              "the per-layer cost (a line of t against the number of hidden layers).", ""]
     parts += ["## Machine", "", common.machine_markdown(report["machine"]), "",
               f"Total benchmark time: {report['total_seconds']:.0f} s.", ""]
     return "\n".join(parts)

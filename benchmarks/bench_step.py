@@ -4,7 +4,7 @@ Contenders (``--contenders``, comma-separated):
 
 - ``engine``: ``BinaryClassifier.step`` (backprop through the engine, the default stable cost);
 - ``engine-faithful``: the same with ``cost="faithful"`` (sigmoid then the post's logs, the cost
-  the post and the peers compute); not run unless asked for;
+  the post and the peers compute), to compare like with like;
 - ``engine-gram``: one ``GramSolver.step()`` (W1 implicit; its one-off setup, G = X^T X and
   P = W1 X, and the final W1 are timed separately and reported as setup/finish);
 - ``post``: the post's code (``nets.manual``, with the fixed backward): ``L_model_forward``,
@@ -51,7 +51,7 @@ NETS = {
 }
 SMALL_M = 256
 CONTENDERS = ["engine", "engine-faithful", "engine-gram", "post", "pruned", "torch", "jax", "autograd", "mygrad"]
-DEFAULT_CONTENDERS = ["engine", "engine-gram", "post", "pruned", "torch", "jax", "autograd", "mygrad"]
+DEFAULT_CONTENDERS = ["engine", "engine-faithful", "engine-gram", "post", "pruned", "torch", "jax", "autograd", "mygrad"]
 PEER_NAMES = ("torch", "jax", "autograd", "mygrad")
 # Contenders whose arrays go through Python's allocator, so tracemalloc sees them.
 TRACEMALLOC_OK = ("engine", "engine-faithful", "engine-gram", "post", "pruned", "autograd", "mygrad")
@@ -178,9 +178,9 @@ def worker(config: dict) -> dict:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes, 1 round, few steps (smoke test)")
-    p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5; quick 1)")
-    p.add_argument("--steps", type=int, default=None, help="timed steps per process, tutorial net (default 20)")
-    p.add_argument("--small-steps", type=int, default=None, help="timed steps per process, small net (default 200)")
+    p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 7; quick 1)")
+    p.add_argument("--steps", type=int, default=None, help="timed steps per process, tutorial net (default 100)")
+    p.add_argument("--small-steps", type=int, default=None, help="timed steps per process, small net (default 1000)")
     p.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 3; quick 1)")
     p.add_argument("--contenders", default=",".join(DEFAULT_CONTENDERS),
                    help=f"comma-separated, from {','.join(CONTENDERS)}")
@@ -194,9 +194,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed of the per-round shuffling")
     args = p.parse_args(argv)
     q = args.quick
-    args.rounds = args.rounds or (1 if q else 5)
-    args.steps = args.steps or (3 if q else 20)
-    args.small_steps = args.small_steps or (5 if q else 200)
+    args.rounds = args.rounds or (1 if q else 7)
+    args.steps = args.steps or (3 if q else 100)
+    args.small_steps = args.small_steps or (5 if q else 1000)
     args.warmup = args.warmup or (1 if q else 3)
     args.jobs = args.jobs or (2 if q else 1)
     args.contenders = _split(args.contenders, CONTENDERS, "contender")
@@ -257,6 +257,7 @@ def main(argv=None):
                 memory[c] = res["tracemalloc_peak_mb"]
         print(f"memory pass done ({time.time() - started:.0f} s)", file=sys.stderr)
 
+    machine["load_average_at_end"] = common.load_average()
     report = summarise(args, configs, runs, memory, skipped, failed, machine, time.time() - started)
     write_outputs(out, report)
     print(report["markdown"])

@@ -117,7 +117,8 @@ def machine_markdown(info: dict) -> str:
         f"- Python {info['python']}, numpy {info['numpy']}",
         f"- BLAS (threadpoolctl): {blas}",
         f"- BLAS-related environment: {env}",
-        f"- load average at start: {info.get('load_average_at_start')}",
+        f"- load average (1, 5, 15 min) at start: {info.get('load_average_at_start')}, "
+        f"at end: {info.get('load_average_at_end')}",
         f"- git commit: {info.get('git_commit')}",
     ]
     if "peer_versions" in info:
