@@ -72,6 +72,16 @@ def git_commit() -> str | None:
         return None
 
 
+def git_modified() -> list[str] | None:
+    """Tracked files of the measured packages that differ from the commit (a dirty tree)."""
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "autograd_mini", "nets"],
+                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+        return [line[3:] for line in out.stdout.splitlines() if line.strip()]
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def load_average() -> list[float] | None:
     try:
         with open("/proc/loadavg") as f:
@@ -95,6 +105,7 @@ def machine_info(with_peers: bool = True) -> dict:
         "env": {name: os.environ.get(name) for name in RECORDED_ENV},
         "load_average_at_start": load_average(),
         "git_commit": git_commit(),
+        "git_modified_engine_files": git_modified(),
     }
     if with_peers:
         from benchmarks import peers
@@ -119,7 +130,8 @@ def machine_markdown(info: dict) -> str:
         f"- BLAS-related environment: {env}",
         f"- load average (1, 5, 15 min) at start: {info.get('load_average_at_start')}, "
         f"at end: {info.get('load_average_at_end')}",
-        f"- git commit: {info.get('git_commit')}",
+        f"- git commit: {info.get('git_commit')} (engine/nets files modified in the working tree: "
+        f"{', '.join(info.get('git_modified_engine_files') or []) or 'none'})",
     ]
     if "peer_versions" in info:
         versions = ", ".join(f"{k} {v}" for k, v in info["peer_versions"].items()) or "none installed"
