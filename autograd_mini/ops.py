@@ -33,18 +33,23 @@ def _normalize_axes(axis, ndim: int):
 
 
 def matmul2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for 2-D arrays, in whichever orientation BLAS runs faster.
+    """``a @ b`` for 2-D arrays, in whichever orientation OpenBLAS runs better.
 
-    A product with few rows and many columns (20 x 209 from a 20 x 12288 weight,
-    say) is computed as ``(b.T @ a.T).T``: the same sum of products, but OpenBLAS
-    partitions and blocks the tall orientation much better (about 1.4x for the
-    tutorial's first layer, measured in benchmarks/). The result is then a
-    Fortran-ordered array, which every numpy operation accepts as it is.
+    A product with few rows, more columns and a still longer inner dimension
+    (the tutorial's first layer: (20 x 12288) @ (12288 x 209)) is computed as
+    ``(b.T @ a.T).T``: the same sums of products, but OpenBLAS partitions the
+    tall orientation much better (the tutorial's step falls from 0.75 to 0.67
+    of the post's, side by side). The result is then Fortran-ordered, which
+    every numpy operation accepts as it is. Products whose inner dimension is
+    short (the first layer's weight gradient, (20 x 209) @ (209 x 12288)) keep
+    numpy's orientation: turned, they gained nothing measurable in a whole step
+    and made OpenBLAS hold about
+    20 MB more of buffers (measured with ru_maxrss in benchmarks/bench_soak.py).
     """
-    if a.shape[0] < b.shape[1]:
+    rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
+    if rows < cols < inner:
         return (b.T @ a.T).T
     return a @ b
-
 
 
 class Add(Op):
