@@ -8,7 +8,7 @@ m = 256 examples:
 - ``width``: the three hidden layers 16, 64, 256, 1024 wide;
 - ``depth``: 1, 2, 4, 8, 16 hidden layers of width 64.
 
-Contenders: ``engine`` (``BinaryClassifier.step``) and ``post`` (``nets.manual``, the fixed
+Contenders: ``engine`` (a backprop step as ``fit`` runs it, replayed) and ``post`` (``nets.manual``, the fixed
 backward, which also computes the unneeded dA0). Every point is a fresh process; inside it the
 two contenders alternate (5 repeats of k steps each, k chosen so that a repeat lasts ~0.3 s)
 and the median step is kept. The tracemalloc peak of one step (memory allocated by the step on
@@ -82,9 +82,12 @@ def worker(config):
 
     def make(contender):
         if contender == "engine":
+            from nets.solvers import BackpropSolver
+
             model = BinaryClassifier(dims, init="xavier", seed=1, dtype="float64")
             batch = model.batch(X, Y)
-            return lambda: model.step(batch, LEARNING_RATE)
+            # A backprop step as fit runs it: the step's graph traced once, then replayed.
+            return BackpropSolver(model, lambda: batch, LEARNING_RATE, replay=True).step
         state = {"p": initialize(dims, "xavier", 1, np.float64)}
 
         def step():

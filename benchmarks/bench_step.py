@@ -2,9 +2,11 @@
 
 Contenders (``--contenders``, comma-separated):
 
-- ``engine``: ``BinaryClassifier.step`` (backprop through the engine, the default stable cost);
-- ``engine-faithful``: the same with ``cost="faithful"`` (sigmoid then the post's logs, the cost
-  the post and the peers compute), to compare like with like;
+- ``engine``: one backprop step as ``BinaryClassifier.fit`` runs it (``nets.solvers.BackpropSolver``
+  with the step's graph traced once and replayed, the default stable cost);
+- ``engine-eager``: ``BinaryClassifier.step``, the same step with the graph built eagerly;
+- ``engine-faithful``: the replayed step with ``cost="faithful"`` (sigmoid then the post's logs,
+  the cost the post and the peers compute), to compare like with like;
 - ``engine-gram``: one ``GramSolver.step()`` (W1 implicit; its one-off setup, G = X^T X and
   P = W1 X, and the final W1 are timed separately and reported as setup/finish);
 - ``post``: the post's code (``nets.manual``, with the fixed backward): ``L_model_forward``,
@@ -50,13 +52,15 @@ NETS = {
     "small": [64, 32, 16, 1],
 }
 SMALL_M = 256
-CONTENDERS = ["engine", "engine-faithful", "engine-gram", "post", "pruned", "torch", "jax", "autograd", "mygrad"]
-DEFAULT_CONTENDERS = ["engine", "engine-faithful", "engine-gram", "post", "pruned", "torch", "jax", "autograd", "mygrad"]
+CONTENDERS = ["engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "torch", "jax", "autograd",
+              "mygrad"]
+DEFAULT_CONTENDERS = CONTENDERS
 PEER_NAMES = ("torch", "jax", "autograd", "mygrad")
 # Contenders whose arrays go through Python's allocator, so tracemalloc sees them.
-TRACEMALLOC_OK = ("engine", "engine-faithful", "engine-gram", "post", "pruned", "autograd", "mygrad")
+TRACEMALLOC_OK = ("engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "autograd", "mygrad")
 LABELS = {
-    "engine": "engine (backprop step)",
+    "engine": "engine (backprop, replayed as fit runs it)",
+    "engine-eager": "engine (backprop, eager graph)",
     "engine-faithful": "engine (backprop, faithful cost)",
     "engine-gram": "engine (gram solver)",
     "post": "post (nets.manual, fixed)",
@@ -97,7 +101,7 @@ def make_step(contender: str, dims, X, Y, dtype: str):
     from nets.init import initialize
 
     extras = {}
-    if contender in ("engine", "engine-faithful", "engine-gram"):
+    if contender in ("engine", "engine-eager", "engine-faithful", "engine-gram"):
         cost = "faithful" if contender == "engine-faithful" else "stable"
         model = BinaryClassifier(dims, init="xavier", seed=1, dtype=dtype, cost=cost)
         batch = model.batch(X, Y)
@@ -115,7 +119,11 @@ def make_step(contender: str, dims, X, Y, dtype: str):
 
             extras["finish"] = finish
             return solver.step, extras
-        return (lambda: model.step(batch, LEARNING_RATE)), extras
+        if contender == "engine-eager":
+            return (lambda: model.step(batch, LEARNING_RATE)), extras
+        from nets.solvers import BackpropSolver
+
+        return BackpropSolver(model, lambda: batch, LEARNING_RATE, replay=True).step, extras
 
     params = initialize(dims, "xavier", 1, dtype)
     if contender in ("post", "pruned"):
