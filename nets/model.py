@@ -22,15 +22,13 @@ FILE_VERSION = 1
 
 
 class TrainingDiverged(FloatingPointError):
-    """The cost or a gradient became NaN or infinite during fit()."""
+    """The cost became NaN or infinite in training; ``iteration`` says when (None for ``step``)."""
 
-    def __init__(self, iteration: int | None, what: str):
+    def __init__(self, iteration: int | None, what: str,
+                 kept: str = "the parameters are the last ones that gave a finite cost"):
         self.iteration = iteration
         where = "" if iteration is None else f" at iteration {iteration}"
-        super().__init__(
-            f"training diverged{where}: {what}; the parameters were left "
-            f"at their last finite values (try a smaller learning rate)"
-        )
+        super().__init__(f"training diverged{where}: {what}; {kept} (try a smaller learning rate)")
 
 
 class ModelFileError(ValueError):
@@ -39,7 +37,7 @@ class ModelFileError(ValueError):
 
 @dataclass
 class Batch:
-    """Training data checked once and laid out for repeated steps (see ``BinaryClassifier.batch``)."""
+    """Training data checked once, for many steps (see ``BinaryClassifier.batch``)."""
 
     X: Tensor
     Y: Tensor
@@ -139,7 +137,7 @@ class BinaryClassifier:
 
     def _materialise(self) -> None:
         # During a gram fit (a callback asking for parameters), W1 is implicit.
-        if self._trainer is not None and hasattr(self._trainer, "materialise"):
+        if self._trainer is not None:
             self._trainer.materialise()
 
     def set_parameters(self, parameters: dict) -> None:
@@ -206,7 +204,7 @@ class BinaryClassifier:
         learning_rate = check_learning_rate(learning_rate)
         cost = BackpropSolver(self, lambda: batch, learning_rate).step()
         if not math.isfinite(cost):
-            raise TrainingDiverged(None, f"the cost is {cost}")
+            raise TrainingDiverged(None, f"the cost is {cost}", kept="the parameters were not updated")
         return cost
 
     # ------------------------------------------------------------------ training
@@ -284,6 +282,7 @@ class BinaryClassifier:
     def predict_proba(self, X) -> np.ndarray:
         """Probabilities of class 1, shape (1, m)."""
         X = check_X(X, self.layer_dims[0])
+        self._materialise()
         with no_grad():
             return self.forward(Tensor(X.astype(self.dtype, copy=False))).sigmoid().data
 

@@ -117,6 +117,9 @@ class BackpropSolver:
             p.grad = None
         return cost
 
+    def materialise(self) -> None:
+        """Nothing is implicit in this solver."""
+
     def finish(self) -> None:
         """Nothing is implicit in this solver."""
 

@@ -65,7 +65,7 @@ def test_parameters_read_during_a_gram_fit_are_the_current_ones(small_images):
 
     def remember(i, cost):
         if i in (0, 7, 30):
-            seen[i] = model.parameters["W1"]
+            seen[i] = model.parameters["W1"], model.predict_proba(X)
 
     model = BinaryClassifier(dims, seed=1)
     model.fit(X, Y, 0.05, 31, solver="gram", callback=remember)
@@ -74,7 +74,8 @@ def test_parameters_read_during_a_gram_fit_are_the_current_ones(small_images):
     for i in range(31):
         reference.step(batch, 0.05)
         if i in seen:
-            assert max_relative(seen[i], reference.parameters["W1"]) < 1e-10, i
+            assert max_relative(seen[i][0], reference.parameters["W1"]) < 1e-10, i
+            assert max_relative(seen[i][1], reference.predict_proba(X)) < 1e-10, i
 
 
 def test_an_interrupted_gram_fit_still_materialises_w1(small_images):
