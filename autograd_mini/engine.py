@@ -49,16 +49,47 @@ def _initial_grad(root, grad) -> np.ndarray:
     return grad.astype(root.dtype, copy=False)
 
 
+def conform(op, index: int, vjp, like: np.ndarray, check: bool) -> np.ndarray:
+    """The VJP of ``op``'s input ``index`` as an array of that input's shape and dtype.
+
+    The one place where broadcasting is undone (:func:`sum_to_shape`) and the
+    dtype is restored; eager backward() and Replay both go through it.
+    """
+    if type(vjp) is not np.ndarray:
+        vjp = np.asarray(vjp)
+    if vjp.shape != like.shape:
+        vjp = sum_to_shape(vjp, like.shape)
+    if vjp.dtype != like.dtype:
+        vjp = vjp.astype(like.dtype)
+    if check:
+        check_backward(op, index, vjp)
+    return vjp
+
+
+def store_grad(tensor, g: np.ndarray, stored: set) -> None:
+    """Accumulate ``g`` into ``tensor.grad``, copying where memory would be shared.
+
+    ``stored`` holds the ids of arrays already handed out as some ``.grad`` in
+    this pass: a second tensor receiving the same array (Add passes its
+    gradient to both inputs) or a view gets a copy, so that no two ``.grad``
+    attributes ever share memory.
+    """
+    if not g.flags.owndata or id(g) in stored:
+        g = g.copy()
+    stored.add(id(g))
+    tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+
 def backward(root, grad=None, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
     ``grad`` is the upstream gradient (default 1 for a one-element ``root``).
     Only tensors that require grad are visited, and an op computes only the
     VJPs of inputs that require grad, so constant data such as X costs nothing.
-    Each VJP is summed back to its input's shape and cast to its dtype here,
-    in one place. Unless ``retain_graph`` is true, every op's saved arrays are
-    freed once its VJPs are computed; a second pass through it then raises
-    :class:`GraphReleasedError`.
+    Each VJP is summed back to its input's shape and cast to its dtype in one
+    place (:func:`conform`). Unless ``retain_graph`` is true, every op's saved
+    arrays are freed once its VJPs are computed; a second pass through it then
+    raises :class:`GraphReleasedError`.
     """
     if not root.requires_grad:
         raise RuntimeError(
@@ -67,10 +98,7 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
         )
     initial = _initial_grad(root, grad)
     pending = {id(root): initial}
-    # Arrays already stored as some tensor's .grad in this pass: a second
-    # tensor receiving the same array (Add passes g to both inputs) gets a copy,
-    # so that no two .grad attributes ever share memory. The caller's own
-    # gradient array counts as taken.
+    # The caller's own gradient array counts as handed out: never alias it.
     stored = {id(initial)} if grad is not None else set()
     check = _AnomalyMode.enabled
 
@@ -80,10 +108,7 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
             continue
         op = node.op
         if op is None or node._retains_grad:
-            if not g.flags.owndata or id(g) in stored:
-                g = g.copy()
-            stored.add(id(g))
-            node.grad = g if node.grad is None else node.grad + g
+            store_grad(node, g, stored)
             if op is None:
                 continue
         if op.released:
@@ -96,15 +121,7 @@ def backward(root, grad=None, retain_graph: bool = False) -> None:
         for index, parent in enumerate(op.inputs):
             if not op.needs_input_grad[index]:
                 continue
-            vjp = vjps[index]
-            if type(vjp) is not np.ndarray:
-                vjp = np.asarray(vjp)
-            if vjp.shape != parent.data.shape:
-                vjp = sum_to_shape(vjp, parent.data.shape)
-            if vjp.dtype != parent.data.dtype:
-                vjp = vjp.astype(parent.data.dtype)
-            if check:
-                check_backward(op, index, vjp)
+            vjp = conform(op, index, vjps[index], parent.data, check)
             key = id(parent)
             previous = pending.get(key)
             pending[key] = vjp if previous is None else previous + vjp

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .anomaly import _AnomalyMode, check_backward, check_forward
-from .broadcast import sum_to_shape
+from .anomaly import _AnomalyMode, check_forward
+from .engine import conform, store_grad
 from .graph import collect
 
 
@@ -86,16 +86,22 @@ class Replay:
         self.values = values
         return values[self.root]
 
-    def backward(self, grad=None) -> None:
-        """Backpropagate the last forward(); gradients accumulate into ``.grad`` as in eager mode."""
+    def backward(self) -> None:
+        """Backpropagate the last forward() from its one-element result (gradient 1).
+
+        Gradients accumulate into ``.grad`` as in eager mode.
+        """
         if self.values is None:
             raise RuntimeError("Replay.backward: call forward() first")
         if not self.requires_grad:
             raise RuntimeError("Replay.backward: the traced result does not require grad")
-        if grad is None:
-            grad = np.ones(self.root_shape, dtype=self.root_dtype)
+        if int(np.prod(self.root_shape)) != 1:
+            raise RuntimeError(
+                f"Replay.backward: the traced result has shape {self.root_shape}; "
+                f"only a one-element result (a cost) can be backpropagated from"
+            )
         grads = [None] * self.size
-        grads[self.root] = grad
+        grads[self.root] = np.ones(self.root_shape, dtype=self.root_dtype)
         check = _AnomalyMode.enabled
         for op, inputs, out in reversed(self.program):
             g = grads[out]
@@ -105,27 +111,12 @@ class Replay:
             for position, (index, needed) in enumerate(zip(inputs, op.needs_input_grad)):
                 if not needed:
                     continue
-                vjp = vjps[position]
-                if type(vjp) is not np.ndarray:
-                    vjp = np.asarray(vjp)
-                target = self.values[index]
-                if vjp.shape != target.shape:
-                    vjp = sum_to_shape(vjp, target.shape)
-                if vjp.dtype != target.dtype:
-                    vjp = vjp.astype(target.dtype)
-                if check:
-                    check_backward(op, position, vjp)
+                vjp = conform(op, position, vjps[position], self.values[index], check)
                 previous = grads[index]
                 grads[index] = vjp if previous is None else previous + vjp
             op.release()  # as eager mode does: free what the op saved for this pass
         self.values = None
         stored = set()
         for index, tensor in self.grad_owners:
-            g = grads[index]
-            if g is None:
-                continue
-            # As in eager mode: no two .grad attributes share memory.
-            if not g.flags.owndata or id(g) in stored:
-                g = g.copy()
-            stored.add(id(g))
-            tensor.grad = g if tensor.grad is None else tensor.grad + g
+            if grads[index] is not None:
+                store_grad(tensor, grads[index], stored)

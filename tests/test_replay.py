@@ -68,6 +68,10 @@ def test_replay_backward_needs_a_forward_first():
         replay.backward()
     with pytest.raises(TypeError):
         Replay(lambda: 3.0)
+    vector = Replay(lambda: x * x)
+    vector.forward()
+    with pytest.raises(RuntimeError, match="one-element"):
+        vector.backward()
 
 
 @pytest.mark.parametrize("cost", ["stable", "faithful"])
