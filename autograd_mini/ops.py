@@ -33,18 +33,19 @@ def _normalize_axes(axis, ndim: int):
 
 
 def matmul2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for 2-D arrays, in whichever orientation OpenBLAS runs better.
+    """``a @ b`` for 2-D arrays in a forward pass, in the orientation OpenBLAS runs better.
 
     A product with few rows, more columns and a still longer inner dimension
     (the tutorial's first layer: (20 x 12288) @ (12288 x 209)) is computed as
     ``(b.T @ a.T).T``: the same sums of products, but OpenBLAS partitions the
-    tall orientation much better (the tutorial's step falls from 0.75 to 0.67
-    of the post's, side by side). The result is then Fortran-ordered, which
-    every numpy operation accepts as it is. Products whose inner dimension is
-    short (the first layer's weight gradient, (20 x 209) @ (209 x 12288)) keep
-    numpy's orientation: turned, they gained nothing measurable in a whole step
-    and made OpenBLAS hold about
-    20 MB more of buffers (measured with ru_maxrss in benchmarks/bench_soak.py).
+    tall orientation much better (about 1.45x for that product; the tutorial's
+    step falls from 0.75 to 0.67 of the post's, side by side). The result is
+    Fortran-ordered, which every numpy operation accepts as it is.
+
+    VJPs keep numpy's orientation: a turned weight gradient comes out
+    Fortran-ordered next to a C-ordered weight, which slowed the update of the
+    small benchmark net by about 4%, and turning the tutorial's ``dZ1 @ X.T``
+    made OpenBLAS hold about 20 MB more of buffers for no measurable gain.
     """
     rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
     if rows < cols < inner:
@@ -156,7 +157,7 @@ class MatMul(Op):
     def backward(self, g):
         need_a, need_b = self.needs_input_grad
         if len(self.a_shape) == 2 and len(self.b_shape) == 2:
-            return (matmul2d(g, self.b.T) if need_a else None, matmul2d(self.a.T, g) if need_b else None)
+            return (g @ self.b.T if need_a else None, self.a.T @ g if need_b else None)
         rows = 1 if len(self.a_shape) == 1 else self.a_shape[0]
         cols = 1 if len(self.b_shape) == 1 else self.b_shape[1]
         g2 = g.reshape(rows, cols)
@@ -212,11 +213,7 @@ class Affine(Op):
 
     def backward(self, g):
         need_w, need_x, need_c = self.needs_input_grad
-        return (
-            matmul2d(g, self.x.T) if need_w else None,
-            matmul2d(self.w.T, g) if need_x else None,
-            g if need_c else None,
-        )
+        return (g @ self.x.T if need_w else None, self.w.T @ g if need_x else None, g if need_c else None)
 
 
 # --------------------------------------------------------------------------- unary
