@@ -101,7 +101,7 @@ def _positive_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     from .init import INITS
     from .model import COSTS, DTYPES
-    from .train import SOLVERS
+    from .solvers import SOLVERS
 
     parser = _Parser(
         prog=PROG,

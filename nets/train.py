@@ -18,7 +18,6 @@ anything is written.
 from __future__ import annotations
 
 import datetime
-import inspect
 import math
 import os
 import platform
@@ -32,6 +31,7 @@ import numpy as np
 from . import data as data_module
 from .atomic import write_json
 from .model import BinaryClassifier
+from .solvers import SOLVERS
 from .validation import check_count, check_layer_dims, check_learning_rate
 
 __all__ = [
@@ -54,7 +54,6 @@ __all__ = [
 RUN_FILES = ("model.h5", "costs.png", "mislabeled.png", "metrics.json")
 #: The seed of the built-in synthetic data set (fixed: every run sees the same data).
 SYNTHETIC_SEED = 0
-SOLVERS = ("auto", "backprop", "gram")
 #: The largest synthetic data set (pixel values, train and test) ``run_training``
 #: draws: about 25 times the real data set's size.
 MAX_SYNTHETIC_VALUES = 2**26
@@ -158,13 +157,6 @@ def _versions() -> dict:
     return versions
 
 
-def _fit_accepts_solver(model) -> bool:
-    try:
-        return "solver" in inspect.signature(model.fit).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return False
-
-
 def _check_first_layer(layers, h: int, w: int, c: int) -> None:
     n_x = h * w * c
     if layers[0] != n_x:
@@ -249,11 +241,6 @@ def run_training(
     )
     _check_first_layer(layers, *train_images.shape[1:])
     model = BinaryClassifier(layers, init=init, seed=seed, dtype=dtype, cost=cost)
-    fit_kwargs = {}
-    if _fit_accepts_solver(model):
-        fit_kwargs["solver"] = solver
-    elif solver not in ("auto", "backprop"):
-        raise ValueError(f"solver {solver!r} is not available in this version of nets (only 'backprop')")
     train_x = data_module.flatten_images(train_images)
     test_x = data_module.flatten_images(test_images)
 
@@ -265,11 +252,8 @@ def run_training(
                 f"Training {layers} on {description} data ({train_x.shape[1]} train, "
                 f"{test_x.shape[1]} test images), writing to {out_dir}"
             )
-        # fit() detects a non-finite cost or gradient itself (TrainingDiverged);
-        # numpy's overflow warnings on the way there would only be noise.
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
-            history = model.fit(train_x, train_y, learning_rate=learning_rate, iterations=iterations,
-                                print_every=print_every, callback=callback, **fit_kwargs)
+        history = model.fit(train_x, train_y, learning_rate=learning_rate, iterations=iterations,
+                            print_every=print_every, callback=callback, solver=solver)
         train_accuracy = model.accuracy(train_x, train_y)
         test_accuracy = model.accuracy(test_x, test_y)
         test_pred = model.predict(test_x)

@@ -116,7 +116,7 @@ def test_train_divergence_exits_1_and_leaves_nothing(tmp_path, capsys, monkeypat
 def test_train_divergence_reported_by_fit_monkeypatched(tmp_path, capsys, monkeypatch):
     from nets import TrainingDiverged
 
-    def diverging_fit(self, X, Y, learning_rate=0.0075, iterations=2500, print_every=100, callback=None):
+    def diverging_fit(self, X, Y, learning_rate=0.0075, iterations=2500, print_every=100, callback=None, **options):
         for i in range(7):
             callback(i, 0.5)
         raise TrainingDiverged(7, "the gradient of W1 is not finite")

@@ -167,7 +167,7 @@ def test_failure_while_writing_removes_the_fresh_folder(tmp_path, monkeypatch):
 
 
 def test_interrupt_during_fit_removes_the_fresh_folder(tmp_path, monkeypatch):
-    def interrupted(self, X, Y, learning_rate, iterations, print_every=100, callback=None):
+    def interrupted(self, X, Y, learning_rate, iterations, print_every=100, callback=None, **options):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(BinaryClassifier, "fit", interrupted)
@@ -176,33 +176,16 @@ def test_interrupt_during_fit_removes_the_fresh_folder(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
-def test_solver_is_passed_to_fit_when_it_accepts_one(tmp_path, monkeypatch):
-    original = BinaryClassifier.fit
-    calls = []
+def test_the_solver_reaches_fit_and_the_metrics(tmp_path):
+    from nets.solvers import choose_solver
 
-    def fit_with_solver(self, X, Y, learning_rate=0.0075, iterations=2500, print_every=100, callback=None,
-                        solver="auto"):
-        calls.append(solver)
-        history = original(self, X, Y, learning_rate, iterations, print_every, callback)
-        history.solver = "gram" if solver in ("auto", "gram") else "backprop"
-        return history
-
-    monkeypatch.setattr(BinaryClassifier, "fit", fit_with_solver)
-    metrics = run_training(out=tmp_path / "a", solver="gram", **TINY)
-    assert calls == ["gram"] and metrics["solver"] == "gram"
-    metrics = run_training(out=tmp_path / "b", solver="backprop", **TINY)
-    assert calls == ["gram", "backprop"] and metrics["solver"] == "backprop"
-
-
-def test_solver_gram_is_refused_when_fit_has_no_solver(tmp_path, monkeypatch):
-    def fit_without_solver(self, X, Y, learning_rate=0.0075, iterations=2500, print_every=100, callback=None):
-        raise AssertionError("not reached")
-
-    monkeypatch.setattr(BinaryClassifier, "fit", fit_without_solver)
-    with pytest.raises(ValueError, match="solver 'gram' is not available"):
-        run_training(out=tmp_path / "run", solver="gram", **TINY)
-    assert not (tmp_path / "run").exists()
-
+    for name in ("gram", "backprop"):
+        metrics = run_training(out=tmp_path / name, solver=name, **TINY)
+        assert metrics["solver"] == name
+    metrics = run_training(out=tmp_path / "auto", solver="auto", **TINY)
+    expected = choose_solver("auto", metrics["layers"], metrics["n_train"], metrics["iterations"], True)
+    assert metrics["solver"] == expected
+    assert metrics["solver_requested"] == "auto"
 
 def test_training_from_a_data_folder(tmp_path):
     write_synthetic_catvnoncat(tmp_path / "data", seed=3, image_size=8, n_train=20, n_test=8)
