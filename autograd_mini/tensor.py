@@ -176,21 +176,27 @@ class Tensor:
         return apply(ops.Pow(exponent), self)
 
     def relu(self):
+        """``max(x, 0)``; its gradient is 0 at the kink (see ``ops.ReLU``)."""
         return apply(ops.ReLU(), self)
 
     def sigmoid(self):
+        """``1 / (1 + exp(-x))``, without overflow for any input (see ``ops.Sigmoid``)."""
         return apply(ops.Sigmoid(), self)
 
     def log(self):
+        """Natural log as numpy computes it: ``log(0) = -inf``, ``log(x < 0) = nan`` (see ``ops.Log``)."""
         return apply(ops.Log(), self)
 
     def exp(self):
+        """``e ** x`` (see ``ops.Exp``)."""
         return apply(ops.Exp(), self)
 
     def sum(self, axis=None, keepdims: bool = False):
+        """Sum over ``axis`` (None: all; an int or a tuple of ints), as ``ndarray.sum``."""
         return apply(ops.Sum(axis, keepdims), self)
 
     def mean(self, axis=None, keepdims: bool = False):
+        """Mean over ``axis`` (None: all; an int or a tuple of ints), as ``ndarray.mean``."""
         return apply(ops.Mean(axis, keepdims), self)
 
     @property
@@ -201,6 +207,7 @@ class Tensor:
         return self.T
 
     def reshape(self, *shape):
+        """The same elements in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return apply(ops.Reshape(shape), self)
