@@ -92,8 +92,11 @@ def _float_dtype(dtype) -> np.dtype:
 def _prepare(params, X, Y, dtype):
     """Check the post's naming and shapes; return (names, fresh arrays, X, Y) in ``dtype``.
 
-    Names come back in the order W1, b1, W2, b2, ..., WL, bL. Every returned array is a new,
-    C-contiguous copy, so a peer may update it in place or lock it without touching the caller's.
+    Names come back in the order W1, b1, W2, b2, ..., WL, bL. Every returned array is a new
+    copy, so a peer may update it in place or lock it without touching the caller's. The
+    parameters are C-contiguous; X and Y keep the caller's layout (the loaded cat data is
+    Fortran-ordered), so that every contender multiplies the same layout: torch, for one,
+    ran the tutorial step about 15% faster on the Fortran-ordered X than on a C copy.
     """
     dt = _float_dtype(dtype)
     if len(params) == 0 or len(params) % 2:
@@ -104,8 +107,8 @@ def _prepare(params, X, Y, dtype):
     if missing:
         raise ValueError(f"params is missing {missing}; expected {names}")
 
-    X = np.array(X, dtype=dt, order="C", copy=True)
-    Y = np.array(Y, dtype=dt, order="C", copy=True)
+    X = np.array(X, dtype=dt, order="K", copy=True)
+    Y = np.array(Y, dtype=dt, order="K", copy=True)
     if X.ndim != 2 or Y.ndim != 2 or Y.shape != (1, X.shape[1]):
         raise ValueError(f"X must be (n_x, m) and Y (1, m); got {X.shape} and {Y.shape}")
     arrays = [np.array(params[name], dtype=dt, order="C", copy=True) for name in names]
