@@ -74,10 +74,11 @@ def choose_solver(requested: str, layer_dims, m: int, iterations: int, full_batc
 class BackpropSolver:
     """Plain gradient descent through the whole graph, on one batch or a batch per step.
 
-    With one batch (full-batch training) the graph is the same every step, so
-    it is traced once and replayed (:class:`autograd_mini.Replay`): the same
-    ops and numbers as eager mode without rebuilding the graph in Python.
-    ``replay=False`` builds it eagerly every step.
+    ``replay=True`` (what ``fit`` uses for full-batch training, where the graph
+    is the same every step) traces the step's graph once and replays it
+    (:class:`autograd_mini.Replay`): the same ops and numbers as eager mode
+    without rebuilding the graph in Python. ``replay=False`` builds it eagerly
+    every step, as mini-batches need.
     """
 
     name = "backprop"
