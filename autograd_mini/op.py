@@ -30,7 +30,8 @@ class Op:
     name = "Op"
     #: Attributes freed by :meth:`release`; subclasses list what they save.
     saved = ()
-    #: True for elementwise binary ops, whose operands the engine checks for broadcasting.
+    #: True for elementwise binary ops: when numpy refuses their operands, the
+    #: engine's error names the op and both shapes.
     broadcasts = False
 
     def __init__(self):

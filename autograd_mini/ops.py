@@ -32,6 +32,18 @@ def _normalize_axes(axis, ndim: int):
 # --------------------------------------------------------------------------- binary
 
 
+def _check_product(op_name: str, a: np.ndarray, b: np.ndarray, ndims: tuple) -> None:
+    """Refuse operands of a matrix product with a message naming the op and both shapes."""
+    if a.ndim not in ndims or b.ndim not in ndims:
+        allowed = " or ".join(f"{n}-D" for n in ndims)
+        raise ValueError(f"{op_name}: operands must be {allowed}, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[0]:
+        raise ValueError(
+            f"{op_name}: shapes {a.shape} and {b.shape} do not align: "
+            f"{a.shape[-1]} (last axis of the left) != {b.shape[0]} (first axis of the right)"
+        )
+
+
 def matmul2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` for 2-D arrays in a forward pass, in the orientation OpenBLAS runs better.
 
@@ -137,15 +149,7 @@ class MatMul(Op):
     saved = ("a", "b")
 
     def forward(self, a, b):
-        if a.ndim not in (1, 2) or b.ndim not in (1, 2):
-            raise ValueError(
-                f"matmul: operands must be 1-D or 2-D, got shapes {a.shape} and {b.shape}"
-            )
-        if a.shape[-1] != b.shape[0]:
-            raise ValueError(
-                f"matmul: shapes {a.shape} and {b.shape} do not align: "
-                f"{a.shape[-1]} (last axis of the left) != {b.shape[0]} (first axis of the right)"
-            )
+        _check_product("matmul", a, b, (1, 2))
         need_a, need_b = self.needs_input_grad
         self.a = a if need_b else None
         self.b = b if need_a else None
@@ -185,27 +189,23 @@ class Affine(Op):
     saved = ("w", "x")
 
     def forward(self, w, x, c):
-        if w.ndim != 2 or x.ndim != 2:
-            raise ValueError(f"affine: w and x must be 2-D, got shapes {w.shape} and {x.shape}")
-        if w.shape[1] != x.shape[0]:
+        _check_product("affine", w, x, (2,))
+        product = matmul2d(w, x)
+        # No shape or dtype checks up front: this runs once per layer per step.
+        # numpy refuses a c that does not broadcast, and a c larger than the
+        # product would change the result's shape; both are reported below.
+        try:
+            if c.dtype == product.dtype:
+                product += c  # in place: the product is fresh, no temporary needed
+                out = product
+            else:
+                out = product + c  # promote as W @ X + b would
+        except ValueError:
+            out = None
+        if out is None or out.shape != product.shape:
             raise ValueError(
-                f"affine: shapes {w.shape} and {x.shape} do not align: "
-                f"{w.shape[1]} (last axis of w) != {x.shape[0]} (first axis of x)"
+                f"affine: c of shape {c.shape} does not broadcast to the product's shape {product.shape}"
             )
-        out = matmul2d(w, x)
-        if c.shape != out.shape:
-            try:
-                fits = np.broadcast_shapes(c.shape, out.shape) == out.shape
-            except ValueError:
-                fits = False
-            if not fits:
-                raise ValueError(
-                    f"affine: c of shape {c.shape} does not broadcast to the product's shape {out.shape}"
-                )
-        if np.result_type(out, c) == out.dtype:
-            out += c  # in place: the product is fresh, no temporary needed
-        else:
-            out = out + c  # promote as W @ X + b would
         need_w, need_x, _ = self.needs_input_grad
         self.w = w if need_x else None
         self.x = x if need_w else None
