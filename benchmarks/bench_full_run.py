@@ -52,6 +52,30 @@ LN2 = math.log(2.0)
 
 # ------------------------------------------------------------------------------------ worker
 
+def signal_at_init(model, X, Y) -> dict:
+    """How large the pre-activations and the gradients are before training (one forward, one backward)."""
+    import numpy as np
+
+    from nets import manual
+
+    _, caches = manual.L_model_forward(X, model.parameters)
+    return {
+        "z_std": [float(np.std(Z)) for _, Z in caches],
+        "grad_norm": {k: float(np.linalg.norm(v)) for k, v in model.gradients(X, Y).items()},
+    }
+
+
+def solver_agreement(rows) -> dict:
+    """Per run, the largest relative difference between the gram and backprop costs at the recorded points."""
+    agreement = {}
+    for run in sorted({r["run"] for r in rows}):
+        by = {r["contender"]: dict(r["costs"]) for r in rows if r["run"] == run}
+        gram, back = by.get("engine-gram"), by.get("engine-backprop")
+        if gram and back and gram.keys() == back.keys():
+            agreement[run] = max(abs(gram[i] - back[i]) / abs(back[i]) for i in back)
+    return agreement
+
+
 def worker(config: dict) -> dict:
     import numpy as np
 
@@ -71,6 +95,8 @@ def worker(config: dict) -> dict:
     dims = [X.shape[0]] + run["dims"][1:]
     init, iterations, every = run["init"], config["iterations"], config["print_every"]
     result = {"data": source, "dims": dims, "init": init, "iterations": iterations, "m": X.shape[1]}
+    if contender.startswith("engine"):
+        result["signal_at_init"] = signal_at_init(BinaryClassifier(dims, init=init, seed=1), X, Y)
 
     start = time.perf_counter()
     if contender.startswith("engine"):
@@ -244,8 +270,19 @@ def render_markdown(report) -> str:
             x = xavier[0]
             parts[-1] += (f" With xavier the same run ends at cost {x['final_cost']:.6f}, train "
                           f"{x['train_accuracy']:.4f}, test {x['test_accuracy']:.4f}.")
+        signal = r.get("signal_at_init")
+        if signal:
+            stds = ", ".join(f"{v:.2g}" for v in signal["z_std"])
+            norms = ", ".join(f"{k} {v:.2g}" for k, v in signal["grad_norm"].items())
+            parts[-1] += (f" At initialisation the standard deviation of Z in layers 1 to {len(signal['z_std'])} "
+                          f"is {stds}, and the gradient norms are {norms}.")
         curve = ", ".join(f"{i}: {c:.4f}" for i, c in r["costs"][:: max(1, len(r["costs"]) // 10)])
         parts += ["", f"Cost curve (init small): {curve}", ""]
+    agreement = solver_agreement(report["rows"])
+    if agreement:
+        parts += ["## Gram against backprop", "",
+                  "Largest relative difference between the two solvers' costs at the recorded iterations: "
+                  + ", ".join(f"{run} {v:.2g}" for run, v in agreement.items()) + ".", ""]
     if report["skipped"]:
         parts += ["Skipped (not installed here):", ""] + [f"- {k}: {v}" for k, v in report["skipped"].items()] + [""]
     if report["failed"]:

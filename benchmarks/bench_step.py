@@ -12,6 +12,9 @@ Contenders (``--contenders``, comma-separated):
 - ``post``: the post's code (``nets.manual``, with the fixed backward): ``L_model_forward``,
   ``compute_cost``, ``L_model_backward``, ``update_parameters``. Every ratio is to this step;
 - ``pruned``: the same without the unneeded ``dA0 = W1.T @ dZ1`` (``pruned_L_model_backward``);
+- ``first-layer``: not a training step, a floor: only the first layer's two products that
+  backprop cannot avoid, ``W1 @ X`` (as the engine computes it, ``ops.matmul2d``) and
+  ``dZ1 @ X.T``, on the same arrays;
 - ``torch``, ``jax``, ``autograd``, ``mygrad``: ``benchmarks/peers.py``; skipped with a note
   when they do not import.
 
@@ -52,12 +55,15 @@ NETS = {
     "small": [64, 32, 16, 1],
 }
 SMALL_M = 256
-CONTENDERS = ["engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "torch", "jax", "autograd",
-              "mygrad"]
+CONTENDERS = ["engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "first-layer", "torch",
+              "jax", "autograd", "mygrad"]
 DEFAULT_CONTENDERS = CONTENDERS
 PEER_NAMES = ("torch", "jax", "autograd", "mygrad")
+# Contenders that time part of a step and compute no cost.
+NOT_A_STEP = ("first-layer",)
 # Contenders whose arrays go through Python's allocator, so tracemalloc sees them.
-TRACEMALLOC_OK = ("engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "autograd", "mygrad")
+TRACEMALLOC_OK = ("engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "first-layer", "autograd",
+                  "mygrad")
 LABELS = {
     "engine": "engine (backprop, replayed as fit runs it)",
     "engine-eager": "engine (backprop, eager graph)",
@@ -65,6 +71,7 @@ LABELS = {
     "engine-gram": "engine (gram solver)",
     "post": "post (nets.manual, fixed)",
     "pruned": "pruned hand-written (no dA0)",
+    "first-layer": "floor: the first layer's W1 @ X and dZ1 @ X.T alone",
     "torch": "torch (eager CPU)",
     "jax": "jax (jit)",
     "autograd": "autograd (HIPS)",
@@ -96,7 +103,9 @@ def make_problem(net: str, dtype: str, quick: bool, data_dir=None):
 
 
 def make_step(contender: str, dims, X, Y, dtype: str):
-    """(step, extras): ``step()`` does one training step and returns the cost."""
+    """(step, extras): ``step()`` does one training step and returns the cost (None for NOT_A_STEP)."""
+    import numpy as np
+
     from nets import BinaryClassifier, manual
     from nets.init import initialize
 
@@ -126,6 +135,18 @@ def make_step(contender: str, dims, X, Y, dtype: str):
         return BackpropSolver(model, lambda: batch, LEARNING_RATE, replay=True).step, extras
 
     params = initialize(dims, "xavier", 1, dtype)
+    if contender == "first-layer":
+        from autograd_mini.ops import matmul2d
+
+        W1 = params["W1"]
+        dZ1 = np.random.RandomState(0).standard_normal((dims[1], X.shape[1])).astype(dtype)
+
+        def step():
+            matmul2d(W1, X)
+            dZ1 @ X.T
+
+        return step, extras
+
     if contender in ("post", "pruned"):
         backward = manual.L_model_backward if contender == "post" else manual.pruned_L_model_backward
         state = {"p": params}
@@ -158,7 +179,8 @@ def worker(config: dict) -> dict:
     step, extras = make_step(contender, dims, X, Y, config["dtype"])
     if "setup_s" in extras:
         result["setup_s"] = extras["setup_s"]
-    result["cost_first"] = float(step())  # the first warm-up step (jax compiles here)
+    cost = step()  # the first warm-up step (jax compiles here)
+    result["cost_first"] = None if cost is None else float(cost)
     if config["mode"] == "memory":
         import tracemalloc
 
@@ -333,6 +355,8 @@ def summarise(args, configs, runs, memory, skipped, failed, machine, seconds):
     # Sanity: every contender's first cost agrees with the post's (same parameters, same data).
     cost_checks = []
     for row in rows:
+        if row["contender"] in NOT_A_STEP:
+            continue
         post = next((p for p in rows if p["contender"] == "post" and p["net"] == row["net"]
                      and p["dtype"] == row["dtype"]), None)
         if post is not None:

@@ -53,7 +53,7 @@ def test_bench_step_without_peers(tmp_path, no_peers_env):
     assert set(data["skipped"]) == set(PEERS)
     assert all("blocked by the smoke test" in reason for reason in data["skipped"].values())
     seen = {(r["contender"], r["net"], r["dtype"]) for r in data["rows"]}
-    for contender in ("engine", "engine-gram", "post", "pruned"):
+    for contender in ("engine", "engine-gram", "post", "pruned", "first-layer"):
         for net in ("tutorial", "small"):
             for dtype in ("float64", "float32"):
                 assert (contender, net, dtype) in seen
@@ -104,6 +104,7 @@ def test_bench_full_run(tmp_path, no_peers_env):
         assert max(finals) - min(finals) < 1e-8
     assert data["checks"] and "gram" in data["checks"][0]["check"]
     assert "post's init scale" in md
+    assert "Gram against backprop" in md and "standard deviation of Z" in md
 
 
 def test_bench_scaling(tmp_path):
