@@ -50,8 +50,9 @@ def matmul2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     A product with few rows, more columns and a still longer inner dimension
     (the tutorial's first layer: (20 x 12288) @ (12288 x 209)) is computed as
     ``(b.T @ a.T).T``: the same sums of products, but OpenBLAS partitions the
-    tall orientation much better (about 1.45x for that product; the tutorial's
-    step falls from 0.75 to 0.67 of the post's, side by side). The result is
+    tall orientation much better (measured when this was written: about 1.45x
+    for that product; the tutorial's step fell from 0.75 to 0.67 of the post's,
+    side by side). The result is
     Fortran-ordered, which every numpy operation accepts as it is.
 
     VJPs keep numpy's orientation: a turned weight gradient comes out

@@ -18,11 +18,12 @@ format (drawn pictures of cat-like faces among other shapes, see
 :func:`make_synthetic_catvnoncat_images`).
 """
 import os
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from .atomic import atomic_path
 
 __all__ = [
     "DataError",
@@ -446,20 +447,11 @@ def make_synthetic_catvnoncat(seed=0, n_train=209, n_test=50, image_size=64, cat
 
 
 def _write_h5_atomically(path, datasets):
-    """Write ``datasets`` (key -> array) to ``path`` via a temporary file and os.replace."""
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    """Write ``datasets`` (key -> array) to ``path`` via a temporary file and a rename."""
+    with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             for key, value in datasets.items():
                 f.create_dataset(key, data=value)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def write_synthetic_catvnoncat(directory, seed=0, n_train=209, n_test=50, image_size=64,

@@ -210,8 +210,7 @@ def run_training(
     ``metrics.json``, each atomically.  The returned dict is what
     ``metrics.json`` holds, plus ``"out"`` (the folder) and ``"mislabeled"``.
 
-    Raises :class:`nets.TrainingDiverged` when the cost or a gradient stops
-    being finite; the run folder, if this call created it, is removed, and
+    Raises :class:`nets.TrainingDiverged` when the cost stops being finite; the run folder, if this call created it, is removed, and
     nothing is written into an existing one.
     """
     started = time.perf_counter()
@@ -281,7 +280,7 @@ def run_training(
             "print_every": print_every,
             "dtype": np.dtype(model.dtype).name,
             "cost": cost,
-            "solver": getattr(history, "solver", "backprop"),
+            "solver": history.solver,
             "solver_requested": solver,
             "data": description,
             "n_train": int(train_x.shape[1]),
@@ -292,7 +291,7 @@ def run_training(
             "train_accuracy": train_accuracy,
             "test_accuracy": test_accuracy,
             "test_mislabeled": int(mislabeled),
-            "seconds": float(getattr(history, "seconds", 0.0)),
+            "seconds": history.seconds,
             "total_seconds": time.perf_counter() - started,
             "created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "versions": _versions(),
