@@ -1,7 +1,7 @@
 """BinaryClassifier against the post's hand-derived code (the oracle) and against itself."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from nets import BinaryClassifier, TrainingDiverged, manual
@@ -62,6 +62,10 @@ def gradient_term_scale(parameters, X, Y):
 def test_autodiff_gradients_equal_the_oracle(cost, net):
     dims, X, Y, init, seed = net
     model = BinaryClassifier(dims, init=init, seed=seed, cost=cost)
+    # The oracle divides by AL and 1 - AL: an output rounded to exactly 0 or 1
+    # gives it inf/nan, a case for the stable cost's own tests, not for this comparison.
+    AL, _ = manual.L_model_forward(X, model.parameters)
+    assume(np.all((AL > 0) & (AL < 1)))
     expected = oracle_gradients(model.parameters, X, Y)
     scale = gradient_term_scale(model.parameters, X, Y)
     got = model.gradients(X, Y)
