@@ -168,12 +168,18 @@ class Adam(Optimizer):
         self.beta2 = _check_fraction(beta2, "beta2")
         self.epsilon = _check_positive(epsilon, "epsilon")
 
+    def step(self) -> None:
+        # The bias corrections' denominators, once per step rather than per parameter.
+        t = self.steps + 1
+        self._corrections = (1 - self.beta1 ** t, 1 - self.beta2 ** t)
+        super().step()
+
     def _update(self, i, value, grad):
-        t = self.steps
+        correction1, correction2 = self._corrections
         v = self.beta1 * self.first_moment[i] + (1 - self.beta1) * grad
-        v_corrected = v / (1 - self.beta1 ** t)
+        v_corrected = v / correction1
         s = self.beta2 * self.second_moment[i] + (1 - self.beta2) * np.square(grad)
-        s_corrected = s / (1 - self.beta2 ** t)
+        s_corrected = s / correction2
         self.first_moment[i], self.second_moment[i] = v, s
         return value - self.learning_rate * v_corrected / (np.sqrt(s_corrected) + self.epsilon)
 

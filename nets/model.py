@@ -28,12 +28,15 @@ FILE_VERSION = 1
 
 
 class TrainingDiverged(FloatingPointError):
-    """The cost became NaN or infinite in training; ``iteration`` says when (None for ``step``)."""
+    """The cost became NaN or infinite in training; ``iteration`` says when (None for ``step``).
+
+    For mini-batch training ``iteration`` is the epoch, and the message says so.
+    """
 
     def __init__(self, iteration: int | None, what: str,
-                 kept: str = "the parameters are the last ones that gave a finite cost"):
+                 kept: str = "the parameters are the last ones that gave a finite cost", unit: str = "iteration"):
         self.iteration = iteration
-        where = "" if iteration is None else f" at iteration {iteration}"
+        where = "" if iteration is None else f" at {unit} {iteration}"
         super().__init__(f"training diverged{where}: {what}; {kept} (try a smaller learning rate)")
 
 
@@ -391,7 +394,7 @@ class BinaryClassifier:
                                 updates.restore(last_good[0])
                                 trainer.restore(last_good[1])
                             where = "" if full_batch else f" (step {step})"
-                            raise TrainingDiverged(epoch, f"the cost is {cost}{where}")
+                            raise TrainingDiverged(epoch, f"the cost is {cost}{where}", unit=unit)
                         last_good = (updates.state(), trainer.state())
                         trainer.after_update(updates.learning_rate)
                         updates.step()
@@ -403,10 +406,6 @@ class BinaryClassifier:
                         history.append((epoch, epoch_cost))
                     if callback is not None:
                         callback(epoch, epoch_cost)
-            except TrainingDiverged as exc:
-                if unit == "epoch":
-                    exc.args = (exc.args[0].replace(" at iteration ", " at epoch "),)
-                raise
             finally:
                 # Also on an error or an interrupt: W1 must not stay implicit.
                 self._trainer = None

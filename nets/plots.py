@@ -14,6 +14,7 @@ import numpy as np
 from .atomic import save_figure
 
 __all__ = ["plot_costs", "plot_mislabeled", "plot_graph", "graph_layout", "plot_decision_boundary",
+           "plot_decision_boundaries", "draw_decision_boundary",
            "MAX_MISLABELED_SHOWN"]
 
 #: More mislabeled images than this are summarised instead of drawn one by one.
@@ -207,8 +208,8 @@ def plot_graph(graph, path, title: str | None = None) -> None:
     save_figure(fig, path, dpi=100)
 
 
-def plot_decision_boundary(model, X, Y, path, title: str | None = None, resolution: int = 300) -> None:
-    """The plane coloured by the model's prediction, with the data points on it (2-D inputs only).
+def draw_decision_boundary(ax, model, X, Y, title: str | None = None, resolution: int = 300) -> None:
+    """Draw on ``ax`` the plane coloured by the model's prediction, with the data points on it.
 
     As the course draws it: the range of X widened by 1 on every side, a
     ``resolution`` x ``resolution`` grid classified by ``model.predict``
@@ -221,17 +222,30 @@ def plot_decision_boundary(model, X, Y, path, title: str | None = None, resoluti
     x_min, x_max = X[0].min() - 1, X[0].max() + 1
     y_min, y_max = X[1].min() - 1, X[1].max() + 1
     xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
-    grid = np.vstack([xx.ravel(), yy.ravel()])
-    zz = model.predict(grid).reshape(xx.shape)
-    fig = _figure(5.5, 4.5)
-    ax = fig.add_subplot()
+    zz = model.predict(np.vstack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
     ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], cmap="Spectral", alpha=0.8)
-    ax.scatter(X[0], X[1], c=labels, cmap="Spectral", s=14, edgecolors="k", linewidths=0.4)
+    ax.scatter(X[0], X[1], c=labels, cmap="Spectral", s=12, edgecolors="k", linewidths=0.4)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=9)
+
+
+def plot_decision_boundary(model, X, Y, path, title: str | None = None, resolution: int = 300) -> None:
+    """One decision-boundary picture (2-D inputs only; see :func:`draw_decision_boundary`)."""
+    fig = _figure(5.5, 4.5)
+    draw_decision_boundary(fig.add_subplot(), model, X, Y, title, resolution)
     fig.tight_layout()
     save_figure(fig, path, dpi=100)
+
+
+def plot_decision_boundaries(panels, path, columns: int = 3) -> None:
+    """Several decision boundaries side by side: ``panels`` is ``[(model, X, Y, title), ...]``."""
+    rows = -(-len(panels) // columns)
+    fig = _figure(4.0 * min(columns, len(panels)), 3.4 * rows)
+    for k, (model, X, Y, title) in enumerate(panels):
+        draw_decision_boundary(fig.add_subplot(rows, columns, k + 1), model, X, Y, title, resolution=200)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=80)

@@ -36,6 +36,23 @@ def _seed_from(function, argument: int, what: str) -> int:
     return int(seed)
 
 
+class _Reseeded:
+    """``RandomState(seed)`` for a new seed every call, without building a RandomState each time.
+
+    ``rng.seed(s)`` puts a RandomState in exactly the state ``RandomState(s)``
+    starts in, at a small fraction of the cost of constructing one (which costs
+    more than a whole training step of a small network).
+    """
+
+    def __init__(self, function, what: str):
+        self.function, self.what = function, what
+        self.rng = np.random.RandomState()
+
+    def __call__(self, argument: int):
+        self.rng.seed(_seed_from(self.function, argument, self.what))
+        return self.rng
+
+
 class FullBatch:
     """Every step sees all m examples; one step is one epoch."""
 
@@ -60,13 +77,11 @@ class MiniBatches:
     def __init__(self, m: int, batch_size: int, rng=None, seed_function=None):
         self.m, self.batch_size = m, batch_size
         self.batches_per_epoch = -(-m // batch_size)
-        self.rng, self.seed_function = rng, seed_function
+        self.rng = rng
+        self.reseeded = None if seed_function is None else _Reseeded(seed_function, "shuffle_seed")
 
     def epoch(self, number: int) -> list:
-        if self.seed_function is not None:
-            rng = np.random.RandomState(_seed_from(self.seed_function, number + 1, "shuffle_seed"))
-        else:
-            rng = self.rng
+        rng = self.rng if self.reseeded is None else self.reseeded(number + 1)
         order = rng.permutation(self.m)
         return [order[k:k + self.batch_size] for k in range(0, self.m, self.batch_size)]
 
@@ -82,10 +97,19 @@ class DropoutMasks:
     def __init__(self, widths, keep_prob: float, dtype, rng=None, seed_function=None):
         self.widths, self.keep_prob, self.dtype = list(widths), keep_prob, dtype
         self.rng, self.seed_function = rng, seed_function
+        self.reseeded = np.random.RandomState()
+        # (seed, batch size, masks) of the last reseeded draw: the same seed draws
+        # the same masks, so a repeated seed (the course's constant 1) reuses them.
+        self._last = None
 
     def draw(self, step: int, batch_size: int) -> list:
-        if self.seed_function is not None:
-            rng = np.random.RandomState(_seed_from(self.seed_function, step, "dropout_seed"))
-        else:
-            rng = self.rng
+        if self.seed_function is None:
+            return self._masks(self.rng, batch_size)
+        seed = _seed_from(self.seed_function, step, "dropout_seed")
+        if self._last is None or self._last[:2] != (seed, batch_size):
+            self.reseeded.seed(seed)
+            self._last = (seed, batch_size, self._masks(self.reseeded, batch_size))
+        return self._last[2]
+
+    def _masks(self, rng, batch_size: int) -> list:
         return [(rng.rand(n, batch_size) < self.keep_prob).astype(self.dtype) for n in self.widths]
