@@ -178,6 +178,23 @@ def _pick_prefix(name, keys):
     )
 
 
+def _existing_file(path):
+    """(path as a Path, its name for messages), after checking that it is an existing file."""
+    path = _as_path(path, "path")
+    name = _display(path)
+    if not path.exists():
+        raise DataError(f"{name}: file not found")
+    if not path.is_file():
+        raise DataError(f"{name}: not a file")
+    return path, name
+
+
+def _unreadable(name, err) -> DataError:
+    return DataError(
+        f"{name}: cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {err.__class__.__name__}: {err}"
+    )
+
+
 def _read_file(path, prefix=None, require_labels=False, require_classes=False):
     """Read one HDF5 file; returns (images uint8, labels (1, m) or None, classes or None).
 
@@ -185,12 +202,7 @@ def _read_file(path, prefix=None, require_labels=False, require_classes=False):
     the prefix is worked out from the keys present.  All h5py and OS errors are
     turned into DataError.
     """
-    path = _as_path(path, "path")
-    name = _display(path)
-    if not path.exists():
-        raise DataError(f"{name}: file not found")
-    if not path.is_file():
-        raise DataError(f"{name}: not a file")
+    path, name = _existing_file(path)
     try:
         with h5py.File(path, "r") as f:
             keys = list(f.keys())
@@ -212,9 +224,7 @@ def _read_file(path, prefix=None, require_labels=False, require_classes=False):
     except DataError:
         raise
     except _HDF5_ERRORS as err:
-        raise DataError(
-            f"{name}: cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {err.__class__.__name__}: {err}"
-        ) from None
+        raise _unreadable(name, err) from None
 
     images = _check_images(name, raw_x)
     labels = None if raw_y is None else _check_labels(name, raw_y, images.shape[0])
@@ -530,12 +540,7 @@ def load_feature_file(path):
     labels (1, m); the test pair is ``(None, None)`` when absent. Raises
     DataError naming the file and the problem.
     """
-    path = _as_path(path, "path")
-    name = _display(path)
-    if not path.exists():
-        raise DataError(f"{name}: file not found")
-    if not path.is_file():
-        raise DataError(f"{name}: not a file")
+    path, name = _existing_file(path)
     try:
         with h5py.File(path, "r") as f:
             keys = set(f.keys())
@@ -548,9 +553,7 @@ def load_feature_file(path):
     except DataError:
         raise
     except _HDF5_ERRORS as err:
-        raise DataError(
-            f"{name}: cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {err.__class__.__name__}: {err}"
-        ) from None
+        raise _unreadable(name, err) from None
     train_X = _check_features(name, "train_X", raw["train_X"])
     train_Y = _check_feature_labels(name, "train_Y", raw["train_Y"], train_X.shape[1])
     if "test_X" not in raw:
