@@ -22,7 +22,7 @@ What the network sees, in this order:
    default: what people expect from a thumbnail) or squashed whole into the
    square (``fit="squash"``, what the course did);
 4. it is resampled to side x side with Lanczos (an antialiasing filter: each
-   output pixel is a weighted average over the area it covers, so fur and
+   output pixel is a weighted sum over the whole area it covers, so fur and
    sensor noise are averaged, not sampled). Lanczos kept the predictions
    closest to those of the original 64x64 pictures among Pillow's filters
    (``benchmarks/bench_pictures.py``, ``benchmarks/results/pictures.md``);
@@ -49,6 +49,7 @@ __all__ = [
     "load_picture",
     "read_picture",
     "to_rgb",
+    "is_picture_name",
     "picture_files",
 ]
 
@@ -63,9 +64,10 @@ PICTURE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 PICTURE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp")
 #: How a non-square picture becomes square: "crop" (the centre square, default) or "squash".
 FITS = ("crop", "squash")
-#: Draft mode keeps a JPEG at least this many times the output side: the rest
-#: of the reduction is done by the Lanczos filter, which is sharper than
-#: libjpeg's scaled DCT at the last step.
+#: Draft mode keeps a JPEG at least this many times the output side, so that
+#: the last reduction is still Lanczos's, not libjpeg's scaled DCT's.  Measured
+#: on 20-megapixel photos: within 2 levels and 0.0012 in probability of a full
+#: decode, at a quarter of the time and memory (benchmarks/results/pictures.md).
 DRAFT_FACTOR = 4
 #: Transparent pixels are shown over white, as most picture viewers and web pages do.
 BACKGROUND = (255, 255, 255)
@@ -197,6 +199,7 @@ def read_picture(path, side: int, fit: str = "crop") -> np.ndarray:
 
 
 def is_picture_name(path) -> bool:
+    """Whether ``path`` is named like a picture (by its suffix, in any case)."""
     return os.path.splitext(os.fspath(path))[1].lower() in PICTURE_SUFFIXES
 
 
