@@ -10,7 +10,8 @@ This module only parses arguments and prints; each job has its own module:
 
 Exit status: 0 success; 1 training diverged or the gradient check failed; 2 bad
 arguments, unreadable or malformed files (one ``nets: error: ...`` line on
-stderr, never a traceback); 130 interrupted.
+stderr, never a traceback; ``predict`` writes one such line per file it cannot
+read and still classifies the others); 130 interrupted.
 """
 from __future__ import annotations
 
