@@ -3,14 +3,17 @@
     nets train [--data DIR] [--layers 12288,20,7,5,1] [--learning-rate 0.0075] ...
     nets gradcheck [--layers 10,5,3,1] [--examples 8]
     nets graph --out step.png [--layers 12288,20,7,5,1]
-    nets predict --model runs/.../model.h5 picture.png | test_catvnoncat.h5
+    nets predict --model runs/.../model.h5 [--fit crop|squash] photo.jpg | FOLDER | test_catvnoncat.h5
     nets reproduce initialization|regularization|optimization [--data DIR] [--json] [--out DIR]
 
-This module only parses arguments and prints; the jobs are in :mod:`nets.train`.
+This module only parses arguments and prints; each job has its own module:
+:mod:`nets.train`, :mod:`nets.gradcheck_job`, :mod:`nets.graph_job`, :mod:`nets.predict`,
+:mod:`nets.reproduce`.
 
 Exit status: 0 success; 1 training diverged or the gradient check failed; 2 bad
 arguments, unreadable or malformed files (one ``nets: error: ...`` line on
-stderr, never a traceback); 130 interrupted.
+stderr, never a traceback; ``predict`` writes one such line per file it cannot
+read and still classifies the others); 130 interrupted.
 """
 from __future__ import annotations
 
@@ -211,12 +214,21 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(handler=_cmd_graph)
 
     # predict ----------------------------------------------------------------
+    from .pictures import FITS, MAX_PICTURE_PIXELS
+
     p = sub.add_parser("predict", help="classify pictures with a trained model",
                        description="Print the class of each image and p, the model's probability of that class. "
-                                   "Inputs are PNG/JPG pictures (resized to the model's input) or HDF5 files in "
-                                   "the catvnoncat format.")
+                                   "Inputs are pictures (JPEG, PNG, WebP, GIF, BMP; at most "
+                                   f"{MAX_PICTURE_PIXELS // 1_000_000} megapixels; turned upright by their EXIF "
+                                   "tag, made square and resized to the model's input), folders of pictures "
+                                   "(every picture in them, sorted by name) or HDF5 files in the catvnoncat "
+                                   "format. A file that cannot be read is reported on stderr and the others "
+                                   "are still classified; the exit status is then 2.")
     p.add_argument("--model", required=True, metavar="MODEL.h5", help="a model.h5 written by 'nets train'")
-    p.add_argument("inputs", nargs="+", metavar="IMAGE.png|DATA.h5")
+    p.add_argument("--fit", choices=FITS, default="crop",
+                   help="how a non-square picture becomes square: crop its centre (default) or squash it whole "
+                        "(as the course did)")
+    p.add_argument("inputs", nargs="+", metavar="PICTURE|FOLDER|DATA.h5")
     p.set_defaults(handler=_cmd_predict)
 
     # reproduce ---------------------------------------------------------------
@@ -311,7 +323,7 @@ def _json_number(value):
 
 
 def _cmd_gradcheck(args) -> int:
-    from .train import run_gradcheck
+    from .gradcheck_job import run_gradcheck
 
     report = run_gradcheck(layers=args.layers, examples=args.examples, seed=args.seed, cost=args.cost,
                            eps=args.eps, max_checks=args.max_checks)
@@ -343,7 +355,7 @@ def _cmd_graph(args) -> int:
 
     from .atomic import write_text
     from .plots import plot_graph
-    from .train import step_graph
+    from .graph_job import step_graph
 
     base, ext = os.path.splitext(args.out)
     if ext.lower() not in (".png", ".svg", ".pdf"):
@@ -359,14 +371,22 @@ def _cmd_graph(args) -> int:
 
 
 def _cmd_predict(args) -> int:
-    from .train import predict_files
+    from .pictures import is_picture_name
+    from .predict import predict_files
 
-    results = predict_files(args.model, args.inputs)
+    results = predict_files(args.model, args.inputs, fit=args.fit, errors="report")
     several = len(set(r["source"] for r in results)) > 1
-    correct = known = 0
+    correct = known = failed = 0
     for r in results:
-        where = f"{r['source']} " if several else ""
-        line = f"{where}image {r['index']}: {r['class']} (p={r['p']:.2f})"
+        if r["error"] is not None:
+            failed += 1
+            print(f"{PROG}: error: {_one_line(r['error'])}", file=sys.stderr)
+            continue
+        if is_picture_name(r["source"]):  # one image per file: the file names it
+            line = f"{r['source']}: {r['class']} (p={r['p']:.2f})"
+        else:
+            where = f"{r['source']} " if several else ""
+            line = f"{where}image {r['index']}: {r['class']} (p={r['p']:.2f})"
         if r["truth"] is not None:
             known += 1
             correct += r["truth"] == r["label"]
@@ -374,7 +394,7 @@ def _cmd_predict(args) -> int:
         print(line)
     if known:
         print(f"accuracy on the labelled images: {correct / known:.4f} ({correct}/{known})")
-    return 0
+    return 2 if failed else 0
 
 
 # ---------------------------------------------------------------------------

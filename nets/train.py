@@ -1,15 +1,16 @@
-"""The command line's jobs as Python functions: train, check gradients, draw a step's graph, predict.
+"""The ``train`` job: train the tutorial's network and write a run folder.
 
-``nets.cli`` only parses arguments and prints; everything here can be called
-from Python and returns plain data:
+``nets.cli`` only parses arguments and prints; :func:`run_training` can be
+called from Python and returns plain data.  It trains on the catvnoncat data
+(or the built-in synthetic stand-in, or a file of feature matrices such as the
+course's 2-D data sets) and writes a run folder: ``metrics.json``,
+``costs.png``, ``model.h5`` and ``mislabeled.png`` (``decision_boundary.png``
+for 2-D feature data).
 
-* :func:`run_training` trains on the catvnoncat data (or the built-in
-  synthetic stand-in) and writes a run folder: ``metrics.json``,
-  ``costs.png``, ``model.h5`` and ``mislabeled.png``;
-* :func:`run_gradcheck` compares a random network's gradients three ways
-  (autodiff, the post's hand-derived backward pass, finite differences);
-* :func:`step_graph` builds the graph of one training step (forward + cost);
-* :func:`predict_files` classifies images from PNG/JPG files or HDF5 files.
+The command line's other jobs have their own modules: :mod:`nets.gradcheck_job`
+(``gradcheck``), :mod:`nets.graph_job` (``graph``), :mod:`nets.predict`
+(``predict``, reading pictures through :mod:`nets.pictures`) and
+:mod:`nets.reproduce` (``reproduce``).
 
 Errors in the arguments are raised as ``ValueError``/``TypeError`` (or
 ``nets.data.DataError``, ``nets.ModelFileError``, ``OSError`` for files) before
@@ -18,12 +19,10 @@ anything is written.
 from __future__ import annotations
 
 import datetime
-import math
 import os
 import platform
 import secrets
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,13 +39,6 @@ __all__ = [
     "OutputExistsError",
     "run_training",
     "new_run_dir",
-    "GradcheckRow",
-    "GradcheckReport",
-    "run_gradcheck",
-    "step_graph",
-    "predict_files",
-    "read_picture",
-    "resize_image",
 ]
 
 #: The files of a run folder on image data, in the order they are written
@@ -366,305 +358,3 @@ def run_training(
         _remove_created(created, written if created else [])
         raise
     return {**metrics, "out": str(out_dir), "mislabeled": mislabeled}
-
-
-# ---------------------------------------------------------------------------
-# Gradient check
-# ---------------------------------------------------------------------------
-
-#: Tolerances of the three comparisons (relative, see :func:`relative_difference`).
-TOLERANCES = {"autodiff-vs-oracle": 1e-10, "autodiff-vs-fd": 1e-5, "oracle-vs-fd": 1e-5}
-#: Pre-activations closer to 0 than this count as "at the ReLU kink" for finite differences.
-KINK_MARGIN = 1e-3
-
-
-def relative_difference(a, b) -> float:
-    """``max|a - b| / max(max|a|, max|b|, tiny)``: 0 for equal arrays, ~1 for unrelated ones."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)), 1e-300)
-    return float(np.max(np.abs(a - b), initial=0.0)) / scale
-
-
-@dataclass
-class GradcheckRow:
-    parameter: str
-    shape: tuple
-    checked: int  # entries compared with finite differences
-    differences: dict  # comparison name -> relative difference
-
-
-@dataclass
-class GradcheckReport:
-    layers: list
-    examples: int
-    seed: int
-    cost: str
-    eps: float
-    rows: list = field(default_factory=list)
-    min_abs_z: float = math.inf  # smallest |Z| of a ReLU layer: the distance from the kink
-    redraws: int = 0
-    tolerances: dict = field(default_factory=lambda: dict(TOLERANCES))
-
-    @property
-    def failures(self) -> list:
-        """``[(parameter, comparison, difference, tolerance), ...]`` above tolerance (NaN fails)."""
-        bad = []
-        for row in self.rows:
-            for name, value in row.differences.items():
-                tol = self.tolerances[name]
-                if not value <= tol:
-                    bad.append((row.parameter, name, value, tol))
-        return bad
-
-    @property
-    def near_kink(self) -> bool:
-        return self.min_abs_z < KINK_MARGIN
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-
-def _hidden_pre_activations(X, parameters):
-    """The Z of every ReLU layer, by the post's forward pass."""
-    from . import manual
-
-    _, caches = manual.L_model_forward(X, parameters)
-    return [cache[1] for cache in caches[:-1]]
-
-
-def run_gradcheck(layers=(10, 5, 3, 1), examples: int = 8, seed: int = 1, cost: str = "stable",
-                  eps: float = 1e-6, max_checks: int = 2000) -> GradcheckReport:
-    """Compare the gradients of a random network three ways.
-
-    The network is ``BinaryClassifier(layers, init="xavier", seed=seed)`` with
-    biases drawn too (``randn * 0.1``, so that they are checked at a generic
-    point); X is ``randn`` (features, examples) and Y random 0/1, drawn from
-    ``RandomState(seed)``.  X is redrawn (up to 200 times) until every ReLU
-    pre-activation is at least :data:`KINK_MARGIN` away from 0, where a
-    finite difference would straddle the kink; the report says if that failed.
-
-    * autodiff: ``model.gradients(X, Y)``;
-    * oracle: the post's ``L_model_forward`` / ``L_model_backward`` on
-      ``model.parameters``;
-    * fd: central differences of the post's ``compute_cost`` (float64, step
-      ``eps``) on at most ``max_checks`` entries of each parameter (all of
-      them for small networks; a random subset, the same for all columns,
-      otherwise).
-    """
-    from . import manual
-
-    layers = check_layer_dims(layers)
-    examples = check_count(examples, "examples", 1)
-    max_checks = check_count(max_checks, "max_checks", 1)
-    if not (isinstance(eps, float) and 0 < eps < 1):
-        raise ValueError(f"eps must be a float in (0, 1), got {eps!r}")
-    model = BinaryClassifier(layers, init="xavier", seed=seed, dtype="float64", cost=cost)
-    rng = np.random.RandomState(seed)
-    params = model.parameters
-    for l in range(1, len(layers)):
-        params[f"b{l}"] = rng.randn(layers[l], 1) * 0.1
-    model.set_parameters(params)
-    params = model.parameters
-
-    best = None
-    redraws = 0
-    for attempt in range(200):
-        X = rng.randn(layers[0], examples)
-        Y = (rng.rand(1, examples) < 0.5).astype(np.float64)
-        zs = _hidden_pre_activations(X, params)
-        margin = min((float(np.min(np.abs(z))) for z in zs), default=math.inf)
-        if best is None or margin > best[2]:
-            best = (X, Y, margin)
-        if margin >= KINK_MARGIN:
-            break
-        redraws = attempt + 1
-    X, Y, margin = best
-
-    autodiff = model.gradients(X, Y)
-    AL, caches = manual.L_model_forward(X, params)
-    oracle = manual.L_model_backward(AL, Y, caches)
-
-    def cost_at(p):
-        AL, _ = manual.L_model_forward(X, p)
-        return float(manual.compute_cost(AL, Y))
-
-    report = GradcheckReport(layers=layers, examples=examples, seed=seed, cost=cost, eps=eps,
-                             min_abs_z=margin, redraws=redraws)
-    check_rng = np.random.RandomState(seed + 1)
-    for l in range(1, len(layers)):
-        for kind in ("W", "b"):
-            name = f"{kind}{l}"
-            value = params[name]
-            size = value.size
-            flat_indices = (np.arange(size) if size <= max_checks
-                            else np.sort(check_rng.choice(size, max_checks, replace=False)))
-            fd = np.empty(len(flat_indices))
-            shifted = dict(params)
-            for k, flat in enumerate(flat_indices):
-                index = np.unravel_index(flat, value.shape)
-                plus = value.copy()
-                plus[index] += eps
-                minus = value.copy()
-                minus[index] -= eps
-                shifted[name] = plus
-                c_plus = cost_at(shifted)
-                shifted[name] = minus
-                c_minus = cost_at(shifted)
-                fd[k] = (c_plus - c_minus) / (2 * eps)
-            a = np.asarray(autodiff["d" + name], dtype=np.float64)
-            o = np.asarray(oracle["d" + name], dtype=np.float64)
-            if a.shape != value.shape:
-                raise ValueError(f"autodiff gradient d{name} has shape {a.shape}, expected {value.shape}")
-            a_sub, o_sub = a.reshape(-1)[flat_indices], o.reshape(-1)[flat_indices]
-            report.rows.append(GradcheckRow(
-                parameter=name,
-                shape=value.shape,
-                checked=len(flat_indices),
-                differences={
-                    "autodiff-vs-oracle": relative_difference(a, o),
-                    "autodiff-vs-fd": relative_difference(a_sub, fd),
-                    "oracle-vs-fd": relative_difference(o_sub, fd),
-                },
-            ))
-    return report
-
-
-# ---------------------------------------------------------------------------
-# The graph of one training step
-# ---------------------------------------------------------------------------
-
-
-def step_graph(layers=(12288, 20, 7, 5, 1), examples: int = 209, cost: str = "stable",
-               dtype: str = "float64", seed: int = 1):
-    """The cost tensor of one training step (forward + cost), its graph still attached.
-
-    X (zeros) and Y (zeros) are named "X" and "Y" so that the drawing shows
-    them; only their shapes matter.
-    """
-    layers = check_layer_dims(layers)
-    examples = check_count(examples, "examples", 1)
-    model = BinaryClassifier(layers, init="xavier", seed=seed, dtype=dtype, cost=cost)
-    batch = model.batch(np.zeros((layers[0], examples)), np.zeros((1, examples)))
-    batch.X.name = "X"
-    batch.Y.name = "Y"
-    root = model.compute_cost(batch)
-    root.name = "cost"
-    return root
-
-
-# ---------------------------------------------------------------------------
-# Prediction
-# ---------------------------------------------------------------------------
-
-PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
-HDF5_SUFFIXES = (".h5", ".hdf5")
-
-
-def model_image_side(model) -> int:
-    """The side of the square RGB pictures the model takes (64 for n_x = 64*64*3)."""
-    n_x = model.layer_dims[0]
-    side = math.isqrt(n_x // 3)
-    if n_x % 3 or side * side * 3 != n_x:
-        raise ValueError(
-            f"the model's input size {n_x} is not that of a square RGB picture (side*side*3), "
-            f"so it cannot classify pictures"
-        )
-    return side
-
-
-def resize_image(image, side: int):
-    """(H, W, 3) float image -> (side, side, 3): block averages when H and W are multiples of
-    ``side`` (area resampling), nearest neighbour otherwise."""
-    h, w = image.shape[:2]
-    if (h, w) == (side, side):
-        return image
-    if h % side == 0 and w % side == 0:
-        return image.reshape(side, h // side, side, w // side, image.shape[2]).mean(axis=(1, 3))
-    rows = np.minimum(((np.arange(side) + 0.5) * h / side).astype(int), h - 1)
-    cols = np.minimum(((np.arange(side) + 0.5) * w / side).astype(int), w - 1)
-    return image[rows][:, cols]
-
-
-def read_picture(path, side: int):
-    """A PNG/JPG file as the network's x column: (side*side*3, 1) float64 in [0, 1].
-
-    Alpha is dropped, grey is repeated to RGB, integer pictures are divided by
-    their maximum value (255 for 8 bits), float ones (PNG) are taken as [0, 1].
-    """
-    import matplotlib.image as mpimg
-
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise data_module.DataError(f"{path}: file not found")
-    try:
-        image = np.asarray(mpimg.imread(path))
-    except Exception as exc:  # PIL raises its own errors (OSError, ValueError, SyntaxError)
-        raise data_module.DataError(f"{path}: cannot read as an image ({exc.__class__.__name__}: {exc})") from None
-    if image.dtype.kind in "iu":
-        image = image.astype(np.float64) / np.iinfo(image.dtype).max
-    elif image.dtype.kind == "f":
-        image = image.astype(np.float64)
-    else:
-        raise data_module.DataError(f"{path}: unsupported pixel type {image.dtype}")
-    if image.ndim == 2:
-        image = np.repeat(image[:, :, None], 3, axis=2)
-    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
-        raise data_module.DataError(f"{path}: not a picture (array of shape {image.shape})")
-    if image.shape[2] in (1, 2):  # grey, grey + alpha
-        image = np.repeat(image[:, :, :1], 3, axis=2)
-    image = image[:, :, :3]
-    image = np.clip(resize_image(image, side), 0.0, 1.0)
-    return image.reshape(1, -1).T
-
-
-def predict_files(model_path, inputs) -> list:
-    """Classify the pictures in ``inputs`` (PNG/JPG files, or HDF5 files in the catvnoncat format).
-
-    Returns one dict per image: ``source`` (the file), ``index`` (within the
-    file), ``label`` (0/1), ``class`` (its name), ``p_cat`` (the probability
-    of class 1), ``p`` (the probability of the predicted class) and ``truth``
-    (the file's label, when an HDF5 file has labels, else None).
-    """
-    model = BinaryClassifier.load(model_path)
-    if not inputs:
-        raise ValueError("no input files given")
-    results = []
-    for source in inputs:
-        source = os.fspath(source)
-        suffix = os.path.splitext(source)[1].lower()
-        classes = data_module.CLASSES
-        truth = None
-        if suffix in HDF5_SUFFIXES:
-            images, labels, file_classes = data_module.read_image_file(source)
-            if file_classes is not None:
-                classes = file_classes
-            X = data_module.flatten_images(images)
-            if X.shape[0] != model.layer_dims[0]:
-                raise ValueError(
-                    f"{source}: the images are {images.shape[1]}x{images.shape[2]}x{images.shape[3]} "
-                    f"({X.shape[0]} values) but the model takes {model.layer_dims[0]} inputs"
-                )
-            truth = None if labels is None else labels.reshape(-1)
-        elif suffix in PICTURE_SUFFIXES:
-            X = read_picture(source, model_image_side(model))
-        else:
-            raise ValueError(
-                f"{source}: unknown file type {suffix or '(none)'!r}; expected a picture "
-                f"({', '.join(PICTURE_SUFFIXES)}) or an HDF5 file ({', '.join(HDF5_SUFFIXES)})"
-            )
-        p_cat = model.predict_proba(X).reshape(-1)
-        labels_pred = (p_cat > 0.5).astype(int)
-        for i, (p1, lab) in enumerate(zip(p_cat, labels_pred)):
-            name = classes[lab] if lab < len(classes) else str(lab)
-            results.append({
-                "source": source,
-                "index": i,
-                "label": int(lab),
-                "class": name.decode("utf-8") if isinstance(name, bytes) else str(name),
-                "p_cat": float(p1),
-                "p": float(p1 if lab == 1 else 1.0 - p1),
-                "truth": None if truth is None else int(truth[i]),
-            })
-    return results

@@ -132,3 +132,14 @@ def test_bench_soak(tmp_path):
     for run in data["runs"].values():
         assert run["traced_peak_mb"] > 0 and run["maxrss_mb"] > 0
     assert abs(data["runs"]["engine"]["final_cost"] - data["runs"]["pruned"]["final_cost"]) < 1e-8
+
+
+def test_bench_pictures_quick(tmp_path):
+    out = tmp_path / "out"
+    run_script("bench_pictures.py", out)
+    data, md = load(out, "pictures")
+    seen = {(r["enlarger"], r["filter"]) for r in data["filters"]}
+    assert seen == {(e, f) for e in ("nearest", "bicubic", "lanczos")
+                    for f in ("nearest", "bilinear", "hamming", "bicubic", "box", "lanczos", "handwritten")}
+    assert set(data["draft"]["runs"]) == {"draft", "full"}
+    assert data["bomb"]["seconds"] > 0 and "## Decompression bomb" in md

@@ -260,8 +260,44 @@ def test_predict_png_matches_hdf5(trained, capsys, tmp_path):
     status, out, err = run(capsys, "predict", "--model", model, str(tmp_path / "cat.png"))
     assert status == 0, err
     (png_line,) = out.splitlines()
+    assert png_line.startswith(f"{tmp_path / 'cat.png'}: ")
     status, out, err = run(capsys, "predict", "--model", model, str(trained / "data" / "test_catvnoncat.h5"))
-    assert out.splitlines()[2].startswith(png_line.replace("image 0", "image 2"))
+    assert out.splitlines()[2] == png_line.replace(f"{tmp_path / 'cat.png'}: ", "image 2: ")
+
+
+def test_predict_a_folder_reports_each_file_and_goes_on_after_a_bad_one(trained, capsys, tmp_path):
+    images, _, _ = read_image_file(trained / "data" / "test_catvnoncat.h5")
+    for name, image in zip(("b.png", "a.jpg", "d.png"), images):
+        mpimg.imsave(tmp_path / name, image)
+    (tmp_path / "c.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    (tmp_path / "readme.txt").write_text("ignored")
+    model = str(trained / "run" / "model.h5")
+    status, out, err = run(capsys, "predict", "--model", model, str(tmp_path))
+    assert status == 2
+    assert_one_error_line(err)
+    assert str(tmp_path / "c.png") in err
+    sources = [line.split(": ")[0] for line in out.splitlines()]
+    assert sources == [str(tmp_path / n) for n in ("a.jpg", "b.png", "d.png")]
+    for line in out.splitlines():  # each line as the file alone prints it
+        status, alone, _ = run(capsys, "predict", "--model", model, line.split(": ")[0])
+        assert status == 0 and alone.strip() == line
+
+
+def test_predict_fit_option(trained, capsys, tmp_path):
+    images, _, _ = read_image_file(trained / "data" / "test_catvnoncat.h5")
+    wide = np.concatenate([np.zeros((8, 8, 3), np.uint8), images[0], np.full((8, 8, 3), 255, np.uint8)], axis=1)
+    mpimg.imsave(tmp_path / "wide.png", wide)
+    mpimg.imsave(tmp_path / "centre.png", images[0])
+    model = str(trained / "run" / "model.h5")
+    results = {}
+    for name, fit in (("wide", "crop"), ("wide", "squash"), ("centre", "crop")):
+        status, out, err = run(capsys, "predict", "--model", model, "--fit", fit, str(tmp_path / f"{name}.png"))
+        assert status == 0, err
+        results[name, fit] = out.split(": ", 1)[1]
+    assert results["wide", "crop"] == results["centre", "crop"]
+    status, out, err = run(capsys, "predict", "--model", model, "--fit", "stretch", str(tmp_path / "wide.png"))
+    assert status == 2
+    assert_one_error_line(err)
 
 
 @pytest.mark.parametrize("model, inputs", [
@@ -275,9 +311,11 @@ def test_predict_png_matches_hdf5(trained, capsys, tmp_path):
     ("run/model.h5", ["run/metrics.json"]),
     ("run/model.h5", ["data16/test_catvnoncat.h5"]),  # 16x16 pictures for an 8x8 model
     ("run/model.h5", ["fake.png"]),
+    ("run/model.h5", ["empty_folder"]),
 ])
 def test_predict_bad_files_exit_2(trained, capsys, model, inputs):
     (trained / "fake.png").write_text("not a png")
+    (trained / "empty_folder").mkdir(exist_ok=True)
     status, out, err = run(capsys, "predict", "--model", str(trained / model), *[str(trained / i) for i in inputs])
     assert status == 2
     assert_one_error_line(err)

@@ -1,4 +1,4 @@
-"""nets.train (the jobs behind the command line), nets.plots and nets.atomic, through the Python API.
+"""nets.train (the train job behind the command line), nets.plots and nets.atomic, through the Python API.
 
 Everything runs on tiny synthetic data (8x8 images, a few dozen examples) so
 that the whole file takes a few seconds.
@@ -11,24 +11,11 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 
-import nets.train as train_module
-from nets import BinaryClassifier, ModelFileError, TrainingDiverged
+from nets import BinaryClassifier, TrainingDiverged
 from nets.atomic import atomic_path, atomic_write, save_figure, write_json, write_text
 from nets.data import DataError, make_synthetic_catvnoncat, write_synthetic_catvnoncat
 from nets.plots import MAX_MISLABELED_SHOWN, plot_mislabeled
-from nets.train import (
-    KINK_MARGIN,
-    RUN_FILES,
-    SYNTHETIC_SEED,
-    OutputExistsError,
-    predict_files,
-    read_picture,
-    relative_difference,
-    resize_image,
-    run_gradcheck,
-    run_training,
-    step_graph,
-)
+from nets.train import RUN_FILES, SYNTHETIC_SEED, OutputExistsError, run_training
 
 TINY = dict(image_size=8, n_train=24, n_test=10, layers=[192, 3, 1], iterations=30, print_every=10,
             learning_rate=0.05)
@@ -264,137 +251,9 @@ def test_atomic_path_keeps_the_extension_for_savefig(tmp_path):
     assert not leftovers(tmp_path)
 
 
-# ---------------------------------------------------------------------------
-# Gradient check
-# ---------------------------------------------------------------------------
-
-
-def test_relative_difference():
-    assert relative_difference([1.0, 2.0], [1.0, 2.0]) == 0.0
-    assert relative_difference([0.0], [0.0]) == 0.0
-    assert relative_difference([1.0, 0.0], [1.0, 0.5]) == pytest.approx(0.5)
-
-
-@pytest.mark.parametrize("cost", ["stable", "faithful"])
-def test_gradcheck_passes_on_the_model(cost):
-    report = run_gradcheck(layers=[6, 4, 3, 1], examples=5, seed=2, cost=cost)
-    assert report.passed, report.failures
-    assert [r.parameter for r in report.rows] == ["W1", "b1", "W2", "b2", "W3", "b3"]
-    assert report.min_abs_z >= KINK_MARGIN and not report.near_kink
-    for row in report.rows:
-        assert row.differences["autodiff-vs-oracle"] < 1e-12
-        assert row.differences["autodiff-vs-fd"] < 1e-6
-
-
-def test_gradcheck_catches_a_wrong_gradient(monkeypatch):
-    original = BinaryClassifier.gradients
-
-    def off_by_one_percent(self, X, Y):
-        grads = original(self, X, Y)
-        grads["db2"] = grads["db2"] * 1.01
-        return grads
-
-    monkeypatch.setattr(BinaryClassifier, "gradients", off_by_one_percent)
-    report = run_gradcheck(layers=[6, 4, 3, 1], examples=5, seed=2)
-    failed = {(p, c) for p, c, _, _ in report.failures}
-    assert failed == {("b2", "autodiff-vs-oracle"), ("b2", "autodiff-vs-fd")}
-
-
-def test_gradcheck_samples_entries_of_large_parameters():
-    report = run_gradcheck(layers=[30, 2, 1], examples=3, max_checks=7)
-    assert [r.checked for r in report.rows] == [7, 2, 2, 1]
-    assert report.passed
-
-
-# ---------------------------------------------------------------------------
-# Graph and prediction
-# ---------------------------------------------------------------------------
-
-
-def test_step_graph_names_the_data_and_the_parameters():
-    from autograd_mini.graph import collect
-
-    graph = collect(step_graph(layers=[5, 3, 1], examples=4))
-    leaves = {t.name: t for t in graph.tensors if t.op is None}
-    assert set(leaves) == {"X", "Y", "W1", "b1", "W2", "b2"}
-    assert not leaves["X"].requires_grad and leaves["W1"].requires_grad
-    assert leaves["X"].shape == (5, 4)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("model")
-    run_training(out=folder / "run", **TINY)
-    write_synthetic_catvnoncat(folder / "data", seed=5, image_size=8, n_train=6, n_test=4)
-    return folder
-
-
-def test_predict_files_on_hdf5_and_pictures(tiny_model, tmp_path):
-    model_path = tiny_model / "run" / "model.h5"
-    model = BinaryClassifier.load(model_path)
-    test_file = tiny_model / "data" / "test_catvnoncat.h5"
-    results = predict_files(model_path, [test_file])
-    assert [r["index"] for r in results] == [0, 1, 2, 3]
-    from nets.data import load_catvnoncat
-
-    _, _, test_x, test_y, _ = load_catvnoncat(tiny_model / "data")
-    p_cat = model.predict_proba(test_x).reshape(-1)
-    for r, p, y in zip(results, p_cat, test_y.reshape(-1)):
-        assert r["p_cat"] == pytest.approx(p)
-        assert r["class"] == ("cat" if p > 0.5 else "non-cat")
-        assert r["p"] == pytest.approx(max(p, 1 - p))
-        assert r["truth"] == y
-
-    # The same image as a PNG (uint8 -> float PNG, alpha added by imsave), and 4x larger.
-    from nets.data import read_image_file
-
-    images, _, _ = read_image_file(test_file)
-    mpimg.imsave(tmp_path / "one.png", images[0])
-    mpimg.imsave(tmp_path / "big.png", images[0].repeat(4, axis=0).repeat(4, axis=1))
-    for name in ("one.png", "big.png"):
-        x = read_picture(tmp_path / name, 8)
-        np.testing.assert_allclose(x, test_x[:, :1], atol=1e-6)
-        (r,) = predict_files(model_path, [tmp_path / name])
-        assert r["p_cat"] == pytest.approx(p_cat[0], abs=1e-5) and r["truth"] is None
-
-
-def test_read_picture_grey_and_odd_sizes(tmp_path):
-    grey = np.linspace(0, 1, 15 * 10).reshape(15, 10)
-    mpimg.imsave(tmp_path / "g.png", grey, cmap="gray", vmin=0, vmax=1)
-    x = read_picture(tmp_path / "g.png", 8)
-    assert x.shape == (192, 1) and 0 <= x.min() and x.max() <= 1
-    (tmp_path / "bad.png").write_bytes(b"not a picture")
-    with pytest.raises(DataError, match="cannot read as an image"):
-        read_picture(tmp_path / "bad.png", 8)
-    image = np.arange(4 * 4 * 3, dtype=float).reshape(4, 4, 3)
-    assert resize_image(image, 2)[0, 0, 0] == np.mean(image[:2, :2, 0])
-    assert resize_image(image, 3).shape == (3, 3, 3)
-
-
-def test_predict_files_errors(tiny_model, tmp_path):
-    model_path = tiny_model / "run" / "model.h5"
-    with pytest.raises(ModelFileError):
-        predict_files(tmp_path / "missing.h5", [tmp_path / "x.png"])
-    with pytest.raises(ModelFileError):
-        predict_files(tiny_model / "run" / "metrics.json", [tmp_path / "x.png"])
-    with pytest.raises(ValueError, match="unknown file type"):
-        predict_files(model_path, [tiny_model / "run" / "metrics.json"])
-    write_synthetic_catvnoncat(tmp_path / "d16", image_size=16, n_train=2, n_test=2)
-    with pytest.raises(ValueError, match="the model takes 192 inputs"):
-        predict_files(model_path, [tmp_path / "d16" / "test_catvnoncat.h5"])
-    (tmp_path / "broken.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 20)
-    with pytest.raises(DataError):
-        predict_files(model_path, [tmp_path / "broken.h5"])
-
-
-def test_model_that_is_not_a_square_picture_cannot_read_pngs(tmp_path):
-    BinaryClassifier([10, 1]).save(tmp_path / "m.h5")
-    mpimg.imsave(tmp_path / "p.png", np.zeros((4, 4, 3)))
-    with pytest.raises(ValueError, match="not that of a square RGB picture"):
-        predict_files(tmp_path / "m.h5", [tmp_path / "p.png"])
-
-
-def test_train_module_has_no_printing():
+@pytest.mark.parametrize("module", ["train", "gradcheck_job", "graph_job", "predict", "pictures"])
+def test_job_modules_have_no_printing(module):
+    import importlib
     import inspect
 
-    assert "print(" not in inspect.getsource(train_module)
+    assert "print(" not in inspect.getsource(importlib.import_module(f"nets.{module}"))
