@@ -14,6 +14,8 @@ from .tensor import Tensor, apply, as_tensor
 from . import functional
 from .gradcheck import GradcheckError, gradcheck
 from .replay import Replay, ReplayError
+from .engine import grad
+from .second_order import hessian, hvp
 
 __all__ = [
     "AnomalyError",
@@ -27,7 +29,10 @@ __all__ = [
     "as_tensor",
     "detect_anomaly",
     "functional",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
     "no_grad",
     "sum_to_shape",
