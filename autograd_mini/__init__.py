@@ -8,7 +8,7 @@ array([2., 4.])
 """
 from .anomaly import AnomalyError, detect_anomaly
 from .broadcast import sum_to_shape
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .op import GraphReleasedError, Op
 from .tensor import Tensor, apply, as_tensor
 from . import functional
@@ -28,6 +28,7 @@ __all__ = [
     "apply",
     "as_tensor",
     "detect_anomaly",
+    "enable_grad",
     "functional",
     "grad",
     "gradcheck",

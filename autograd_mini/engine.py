@@ -5,7 +5,7 @@ import numpy as np
 
 from .anomaly import _AnomalyMode, check_backward
 from .broadcast import sum_to_shape
-from .grad_mode import _GradMode
+from .grad_mode import enable_grad
 from .op import GraphReleasedError
 from .ops import cast, sum_to
 from .tensor import Tensor
@@ -240,24 +240,12 @@ def _reverse_pass(roots, seeds, wanted, create_graph: bool, retain_graph: bool) 
     return results
 
 
-class _enable_grad:
-    """Grad mode on inside (a graph VJP must be recorded even if called under no_grad)."""
-
-    def __enter__(self):
-        self.previous = _GradMode.enabled
-        _GradMode.enabled = True
-
-    def __exit__(self, *exc):
-        _GradMode.enabled = self.previous
-        return False
-
-
 def _backward_creating_graph(root, grad, retain_graph: bool) -> None:
     _check_roots("backward", (root,))
     owners = [
         t for t in topological_order(root) if t.op is None or t._retains_grad
     ]
-    with _enable_grad():
+    with enable_grad():
         seed = _initial_graph_grad("backward", root, grad)
         results = _reverse_pass((root,), (seed,), {id(t) for t in owners}, True, retain_graph)
         for tensor in owners:
@@ -317,7 +305,7 @@ def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, retain_
         retain_graph = create_graph
     wanted = {id(t) for t in inputs}
     if create_graph:
-        with _enable_grad():
+        with enable_grad():
             seeds = [_initial_graph_grad("grad", o, g) for o, g in zip(outputs, grad_outputs)]
             results = _reverse_pass(outputs, seeds, wanted, True, retain_graph)
     else:
