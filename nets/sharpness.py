@@ -247,10 +247,11 @@ def plot_sharpness(result: dict, path) -> None:
     bottom.set_xlabel("iteration")
     bottom.set_ylabel("sharpness")
     bottom.set_ylim(bottom=0)
-    bottom.legend(loc="lower right", fontsize=8)
+    # Above the panel, not over the points (they can fill the whole height).
+    bottom.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
     for axis in (top, bottom):
         axis.grid(alpha=0.3)
-    figure.tight_layout()
+    figure.tight_layout(h_pad=2.0)
     save_figure(figure, path, dpi=110)
 
 
