@@ -87,7 +87,9 @@ def measure_wall(tree: str, args, out: Path, seed: int) -> dict:
                "--steps", str(args.steps), "--small-steps", str(args.small_steps)]
     if args.data:
         command += ["--data", args.data]
-    subprocess.run(command, cwd=tree, env=_env(tree, args.threads), check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(command, cwd=tree, env=_env(tree, args.threads), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench_step.py failed in {tree}:\n{done.stderr[-3000:]}")
     rows = json.loads((out / "step.json").read_text())["rows"]
     return {f'{r["net"]}/{r["contender"]}': r["ratio_to_post"] for r in rows if r["contender"] != "post"}
 
