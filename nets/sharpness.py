@@ -186,11 +186,11 @@ def run_sharpness(data=None, layers=(12288, 20, 7, 5, 1), init: str = "xavier", 
 
     def on_iteration(i: int, value: float) -> None:
         costs.append([i, value])
+        if callback is not None:
+            callback(i, value)
         # After step i the parameters are those of iteration i + 1.
         if (i + 1 - start) % every == 0 and start <= i + 1 < iterations:
             measure(i + 1)
-        if callback is not None:
-            callback(i, value)
 
     out_dir, created = _prepare_out_dir(out, overwrite)
     written = []

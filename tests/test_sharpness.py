@@ -14,7 +14,8 @@ from nets import BinaryClassifier
 from nets.cli import main
 from nets.sharpness import run_sharpness, top_eigenvalue
 
-TINY = ["--image-size", "8", "--n-train", "24", "--layers", "192,3,1", "--iterations", "12", "--learning-rate", "0.05"]
+TINY = ["--image-size", "8", "--n-train", "24", "--n-test", "10", "--layers", "192,3,1", "--iterations", "12",
+        "--learning-rate", "0.05", "--no-progress"]
 
 
 def _small_problem(seed=0):
@@ -138,10 +139,12 @@ def test_run_sharpness_last_record_matches_a_fresh_measurement(tmp_path):
 
 
 def test_cli_sharpness(tmp_path, capsys):
-    status = main(["sharpness", *TINY, "--every", "4", "--out", str(tmp_path / "run")])
+    status = main(["sharpness", *TINY, "--every", "4", "--print-every", "5", "--out", str(tmp_path / "run")])
     out, err = capsys.readouterr()
     assert status == 0, err
     assert "iteration 0: cost" in out and "2 / lr = 40.00" in out
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("Cost after")] == [
+        "Cost after iteration 0", "Cost after iteration 5", "Cost after iteration 10", "Cost after iteration 11"]
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["sharpness.json", "sharpness.png"]
     data = json.loads((tmp_path / "run" / "sharpness.json").read_text())
     assert [r["iteration"] for r in data["records"]] == [0, 4, 8, 12]
