@@ -8,12 +8,14 @@ array([2., 4.])
 """
 from .anomaly import AnomalyError, detect_anomaly
 from .broadcast import sum_to_shape
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .op import GraphReleasedError, Op
 from .tensor import Tensor, apply, as_tensor
 from . import functional, optim
 from .gradcheck import GradcheckError, gradcheck
 from .replay import Replay, ReplayError
+from .engine import grad
+from .second_order import hessian, hvp
 
 __all__ = [
     "AnomalyError",
@@ -26,8 +28,12 @@ __all__ = [
     "apply",
     "as_tensor",
     "detect_anomaly",
+    "enable_grad",
     "functional",
+    "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
     "no_grad",
     "optim",

@@ -52,3 +52,23 @@ class no_grad:
                 return func(*args, **kwargs)
 
         return wrapper
+
+
+class enable_grad:
+    """Context manager: ops are recorded inside it, even within :class:`no_grad`.
+
+    The engine uses it to record gradients with ``create_graph=True`` whatever
+    the caller's mode.
+    """
+
+    def __init__(self):
+        self._previous = []
+
+    def __enter__(self):
+        self._previous.append(_GradMode.enabled)
+        _GradMode.enabled = True
+        return self
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._previous.pop()
+        return False

@@ -18,6 +18,11 @@ class Op:
     * ``backward(grad) -> tuple``: one vector-Jacobian product per input, ``None``
       where ``needs_input_grad`` is false. A VJP may keep the broadcast shape of
       the output: the engine sums it back to the input's shape.
+    * ``backward_graph(grad, out) -> tuple`` (for ``create_graph=True``): the same
+      VJPs computed with Tensor operations from the Tensor ``grad``, the input
+      tensors ``self.inputs`` and the result tensor ``out``, so that they are
+      recorded and can be differentiated again. An op without it supports
+      first derivatives only.
 
     The engine sets ``needs_input_grad`` before calling ``forward`` so that an op
     can skip saving (and later computing) what nobody needs. ``inputs`` holds the
@@ -45,6 +50,12 @@ class Op:
 
     def backward(self, grad: np.ndarray) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def backward_graph(self, grad, out) -> tuple:
+        raise NotImplementedError(
+            f"{self.describe()} has no backward_graph(): it supports first derivatives only, "
+            f"not create_graph=True"
+        )
 
     def release(self) -> None:
         """Free the arrays saved for the backward pass."""

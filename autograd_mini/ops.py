@@ -4,6 +4,14 @@ Each docstring states the forward map and its vector-Jacobian product (VJP):
 for an output ``y = f(x)`` and an upstream gradient ``g = dL/dy``, the VJP is
 ``dL/dx``. VJPs may keep the broadcast shape of the output; the engine sums
 them back to each input's shape (:func:`autograd_mini.broadcast.sum_to_shape`).
+
+Every op writes its VJP twice, from the same formula: ``backward(g)`` on plain
+arrays (first derivatives, what training runs), and ``backward_graph(g, out)``
+on Tensors, where ``g``, the inputs (``self.inputs``) and the result ``out``
+are graph nodes and every operation is recorded, so that the VJP itself can be
+differentiated (``create_graph=True``). The graph version reads the op's input
+tensors rather than the arrays ``forward`` saved: those are only what the
+first-order formula needs, and they are freed after a pass.
 """
 from __future__ import annotations
 
@@ -27,6 +35,41 @@ def _normalize_axes(axis, ndim: int):
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"repeated axis in {axis!r}")
     return tuple(sorted(normalized))
+
+
+def _apply(op, *inputs):
+    # Imported here: tensor.py imports this module. Only graph VJPs come here.
+    from .tensor import apply
+
+    return apply(op, *inputs)
+
+
+def _constant(array):
+    from .tensor import Tensor
+
+    return Tensor(array)
+
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    """``shape`` with the reduced ``axes`` kept as size 1 (what ``keepdims=True`` gives)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def broadcast_to(x, shape: tuple):
+    """``x`` broadcast to ``shape`` as a recorded op (itself when the shapes agree)."""
+    shape = tuple(shape)
+    return x if x.shape == shape else _apply(BroadcastTo(shape), x)
+
+
+def sum_to(x, shape: tuple):
+    """``x`` summed back to ``shape`` as a recorded op: :func:`sum_to_shape` in the graph."""
+    shape = tuple(shape)
+    return x if x.shape == shape else _apply(SumToShape(shape), x)
+
+
+def cast(x, dtype):
+    """``x`` in ``dtype`` as a recorded op (itself when it already is)."""
+    return x if x.dtype == dtype else _apply(Cast(dtype), x)
 
 
 # --------------------------------------------------------------------------- binary
@@ -79,6 +122,9 @@ class Add(Op):
     def backward(self, g):
         return g, g
 
+    def backward_graph(self, g, out):
+        return g, g
+
 
 class Sub(Op):
     """``y = a - b`` (broadcasting). VJP: ``da = g``, ``db = -g``."""
@@ -91,6 +137,9 @@ class Sub(Op):
         return a - b
 
     def backward(self, g):
+        return g, (-g if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, g, out):
         return g, (-g if self.needs_input_grad[1] else None)
 
 
@@ -111,6 +160,11 @@ class Mul(Op):
     def backward(self, g):
         need_a, need_b = self.needs_input_grad
         return (g * self.b if need_a else None, g * self.a if need_b else None)
+
+    def backward_graph(self, g, out):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        return (g * b if need_a else None, g * a if need_b else None)
 
 
 class Div(Op):
@@ -133,6 +187,11 @@ class Div(Op):
         da = g / self.b if need_a else None
         db = -g * self.out / self.b if need_b else None
         return da, db
+
+    def backward_graph(self, g, out):
+        b = self.inputs[1]
+        need_a, need_b = self.needs_input_grad
+        return (g / b if need_a else None, -g * out / b if need_b else None)
 
 
 class MatMul(Op):
@@ -173,6 +232,22 @@ class MatMul(Op):
         if need_b:
             a2 = self.a.reshape(rows, self.a_shape[-1])
             db = (a2.T @ g2).reshape(self.b_shape)
+        return da, db
+
+    def backward_graph(self, g, out):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        if len(self.a_shape) == 2 and len(self.b_shape) == 2:
+            return (g @ b.T if need_a else None, a.T @ g if need_b else None)
+        # The same 2-D views as backward(), each a recorded reshape.
+        rows = 1 if len(self.a_shape) == 1 else self.a_shape[0]
+        cols = 1 if len(self.b_shape) == 1 else self.b_shape[1]
+        g2 = g.reshape(rows, cols)
+        da = db = None
+        if need_a:
+            da = (g2 @ b.reshape(self.b_shape[0], cols).T).reshape(self.a_shape)
+        if need_b:
+            db = (a.reshape(rows, self.a_shape[-1]).T @ g2).reshape(self.b_shape)
         return da, db
 
 
@@ -216,6 +291,11 @@ class Affine(Op):
         need_w, need_x, need_c = self.needs_input_grad
         return (g @ self.x.T if need_w else None, self.w.T @ g if need_x else None, g if need_c else None)
 
+    def backward_graph(self, g, out):
+        w, x, _ = self.inputs
+        need_w, need_x, need_c = self.needs_input_grad
+        return (g @ x.T if need_w else None, w.T @ g if need_x else None, g if need_c else None)
+
 
 # --------------------------------------------------------------------------- unary
 
@@ -230,6 +310,9 @@ class Neg(Op):
         return -x
 
     def backward(self, g):
+        return (-g,)
+
+    def backward_graph(self, g, out):
         return (-g,)
 
 
@@ -257,6 +340,12 @@ class Pow(Op):
             return (np.zeros_like(g * self.x),)
         return (g * p * self.x ** (p - 1),)
 
+    def backward_graph(self, g, out):
+        p = self.exponent
+        if p == 0:
+            return (g * 0.0,)  # as backward(): zero, never 0 * inf, and still shaped like g
+        return (g * (self.inputs[0] ** (p - 1) * p),)
+
 
 class ReLU(Op):
     """``y = max(x, 0)``. VJP: ``dx = g`` where ``x > 0``, else 0 (0 at the kink, as the post)."""
@@ -271,6 +360,12 @@ class ReLU(Op):
 
     def backward(self, g):
         return (g * self.mask,)
+
+    def backward_graph(self, g, out):
+        # The mask is piecewise constant in x: its own derivative is 0, so it
+        # enters the graph as a constant.
+        x = self.inputs[0].data
+        return (g * _constant((x > 0).astype(g.dtype)),)
 
 
 def stable_sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
@@ -309,6 +404,9 @@ class Sigmoid(Op):
         y = self.out
         return (g * y * (1 - y),)
 
+    def backward_graph(self, g, out):
+        return (g * (out * (1 - out)),)
+
 
 class Log(Op):
     """``y = log(x)``. VJP: ``dx = g / x``.
@@ -329,6 +427,9 @@ class Log(Op):
     def backward(self, g):
         return (g / self.x,)
 
+    def backward_graph(self, g, out):
+        return (g / self.inputs[0],)
+
 
 class Exp(Op):
     """``y = exp(x)``. VJP: ``dx = g * y`` (y saved)."""
@@ -344,6 +445,9 @@ class Exp(Op):
 
     def backward(self, g):
         return (g * self.out,)
+
+    def backward_graph(self, g, out):
+        return (g * out,)
 
 
 # --------------------------------------------------------------------------- reductions
@@ -380,6 +484,14 @@ class Sum(Op):
     def backward(self, g):
         return (self._expand(g),)
 
+    def _expand_graph(self, g):
+        if not self.keepdims:
+            g = g.reshape(_kept_shape(self.in_shape, self.axes))
+        return broadcast_to(g, self.in_shape)
+
+    def backward_graph(self, g, out):
+        return (self._expand_graph(g),)
+
 
 class Mean(Sum):
     """``y = x.mean(axis, keepdims)``. VJP: ``g / n`` broadcast back, ``n`` the number of averaged elements."""
@@ -391,10 +503,16 @@ class Mean(Sum):
         return np.mean(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, g):
+        return (self._expand(g / self._count()),)
+
+    def _count(self) -> int:
         count = 1
         for a in self.axes:
             count *= self.in_shape[a]
-        return (self._expand(g / count),)
+        return count
+
+    def backward_graph(self, g, out):
+        return (self._expand_graph(g * (1.0 / self._count())),)
 
 
 # --------------------------------------------------------------------------- shape
@@ -410,6 +528,9 @@ class Transpose(Op):
         return x.T
 
     def backward(self, g):
+        return (g.T,)
+
+    def backward_graph(self, g, out):
         return (g.T,)
 
 
@@ -438,6 +559,96 @@ class Reshape(Op):
 
     def backward(self, g):
         return (g.reshape(self.in_shape),)
+
+    def backward_graph(self, g, out):
+        return (g.reshape(self.in_shape),)
+
+
+class BroadcastTo(Op):
+    """``y = broadcast_to(x, shape)``. VJP: ``dx = sum_to_shape(g, x.shape)``.
+
+    Only graph VJPs create it (Sum's and Mean's). Its array VJP returns ``g``
+    as it is: undoing the broadcast is the engine's central job, done by
+    :func:`sum_to_shape` in ``conform`` (or by :class:`SumToShape` in a graph).
+    """
+
+    __slots__ = ("shape",)
+    name = "BroadcastTo"
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def describe(self):
+        return f"BroadcastTo{self.shape}"
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, g):
+        return (g,)
+
+    def backward_graph(self, g, out):
+        return (g,)
+
+
+class SumToShape(Op):
+    """``y = sum_to_shape(x, shape)``: the engine's unbroadcasting, recorded.
+
+    VJP: ``dx = broadcast_to(g, x.shape)`` (every summed element had weight 1).
+    The engine creates it when a graph VJP has its output's broadcast shape
+    and the graph is kept (``create_graph=True``).
+    """
+
+    __slots__ = ("shape", "in_shape")
+    name = "SumToShape"
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def describe(self):
+        return f"SumToShape{self.shape}"
+
+    def forward(self, x):
+        from .broadcast import sum_to_shape
+
+        self.in_shape = x.shape
+        return sum_to_shape(x, self.shape)
+
+    def backward(self, g):
+        return (np.broadcast_to(g, self.in_shape),)
+
+    def backward_graph(self, g, out):
+        return (broadcast_to(g, self.in_shape),)
+
+
+class Cast(Op):
+    """``y = x`` converted to ``dtype``. VJP: ``dx = g`` converted back to ``x``'s dtype.
+
+    The engine creates it when a graph VJP came out in a wider dtype than its
+    input (a float32 tensor times a float64 one).
+    """
+
+    __slots__ = ("dtype", "in_dtype")
+    name = "Cast"
+
+    def __init__(self, dtype):
+        super().__init__()
+        self.dtype = np.dtype(dtype)
+
+    def describe(self):
+        return f"Cast({self.dtype})"
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return (g.astype(self.in_dtype),)
+
+    def backward_graph(self, g, out):
+        return (cast(g, self.in_dtype),)
 
 
 # --------------------------------------------------------------------------- losses
@@ -471,4 +682,13 @@ class BinaryCrossEntropyWithLogits(Op):
         need_z, need_y = self.needs_input_grad
         dz = (self.s - self.y) / self.m * g if need_z else None
         dy = -self.z / self.m * g if need_y else None
+        return dz, dy
+
+    def backward_graph(self, g, out):
+        z, y = self.inputs
+        need_z, need_y = self.needs_input_grad
+        scale = g * (1.0 / self.m)
+        # sigmoid(z) recomputed as a recorded op: the saved s is a plain array.
+        dz = (z.sigmoid() - y) * scale if need_z else None
+        dy = -z * scale if need_y else None
         return dz, dy

@@ -130,11 +130,15 @@ class Tensor:
         return f"Tensor({', '.join(parts)})"
 
     # ------------------------------------------------------------------ autodiff
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
-        """Backpropagate from this tensor; see :func:`autograd_mini.engine.backward`."""
+    def backward(self, grad=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Backpropagate from this tensor; see :func:`autograd_mini.engine.backward`.
+
+        ``create_graph=True`` makes every ``.grad`` it fills a Tensor that can be
+        differentiated again (and keeps the graph unless ``retain_graph=False``).
+        """
         from .engine import backward
 
-        backward(self, grad, retain_graph)
+        backward(self, grad, retain_graph, create_graph)
 
     # ------------------------------------------------------------------ ops
     def __add__(self, other):

@@ -4,6 +4,7 @@
 """
 from .data import DataError, load_catvnoncat, load_catvnoncat_images, make_synthetic_catvnoncat
 from .model import BinaryClassifier, Batch, FitHistory, ModelFileError, TrainingDiverged
+from .sharpness import sharpness
 from .solvers import SOLVERS
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "load_catvnoncat",
     "load_catvnoncat_images",
     "make_synthetic_catvnoncat",
+    "sharpness",
 ]

@@ -5,6 +5,7 @@
     nets graph --out step.png [--layers 12288,20,7,5,1]
     nets predict --model runs/.../model.h5 [--fit crop|squash] photo.jpg | FOLDER | test_catvnoncat.h5
     nets reproduce initialization|regularization|optimization [--data DIR] [--json] [--out DIR]
+    nets sharpness [--data DIR] [--layers ...] [--learning-rate 0.0075] [--every 100] [--out DIR]
 
 This module only parses arguments and prints; each job has its own module:
 :mod:`nets.train`, :mod:`nets.gradcheck_job`, :mod:`nets.graph_job`, :mod:`nets.predict`,
@@ -244,6 +245,36 @@ def build_parser() -> argparse.ArgumentParser:
     # A quick check: every run cut to N iterations/epochs (tests; not in --help).
     r.add_argument("--steps", type=_int_at_least(1), default=None, help=argparse.SUPPRESS)
     r.set_defaults(handler=_cmd_reproduce)
+
+    # sharpness --------------------------------------------------------------
+    h = sub.add_parser("sharpness", help="train and record the cost's sharpness (top Hessian eigenvalue) along the run",
+                       description="Train as 'nets train' does and, every N iterations, measure the largest "
+                                   "eigenvalue of the cost's Hessian in all parameters (Lanczos on Hessian-vector "
+                                   "products); write sharpness.json and sharpness.png (cost and sharpness against "
+                                   "iterations, with the 2 / learning-rate line of gradient descent's stability).")
+    h.add_argument("--data", metavar="DIR",
+                   help="folder with train_catvnoncat.h5 and test_catvnoncat.h5 (default: built-in synthetic data)")
+    common_model_options(h, "12288,20,7,5,1")
+    h.add_argument("--init", choices=sorted(INITS), default="xavier", help="weight initialisation (default xavier)")
+    h.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the weight initialisation (default 1)")
+    h.add_argument("--learning-rate", type=_learning_rate, default=0.0075, metavar="RATE",
+                   help="gradient-descent step size (default 0.0075)")
+    h.add_argument("--iterations", type=_int_at_least(1), default=2500, help="number of iterations (default 2500)")
+    h.add_argument("--every", type=_int_at_least(1), default=100, metavar="N",
+                   help="measure the sharpness every N iterations (default 100)")
+    h.add_argument("--start", type=_int_at_least(0), default=0, metavar="ITER",
+                   help="measure only from this iteration on (default 0); e.g. --start 480 --every 1")
+    h.add_argument("--print-every", type=_int_at_least(1), default=None, metavar="N",
+                   help="also print the cost every N iterations (default: only with the measurements)")
+    h.add_argument("--dtype", choices=sorted(DTYPES), default="float64", help="precision (default float64)")
+    h.add_argument("--solver", choices=SOLVERS, default="auto", help="how gradients are computed (default auto)")
+    h.add_argument("--out", metavar="DIR", help="output folder (default: a new runs/<timestamp>-<id>)")
+    h.add_argument("--overwrite", action="store_true", help="write into an existing non-empty --out folder")
+    h.add_argument("--no-progress", action="store_true", help="no progress bar")
+    h.add_argument("--image-size", type=_int_at_least(8), default=64, help=argparse.SUPPRESS)
+    h.add_argument("--n-train", type=_int_at_least(1), default=209, help=argparse.SUPPRESS)
+    h.add_argument("--n-test", type=_int_at_least(1), default=50, help=argparse.SUPPRESS)
+    h.set_defaults(handler=_cmd_sharpness)
     return parser
 
 
@@ -395,6 +426,46 @@ def _cmd_predict(args) -> int:
     if known:
         print(f"accuracy on the labelled images: {correct / known:.4f} ({correct}/{known})")
     return 2 if failed else 0
+
+
+def _cmd_sharpness(args) -> int:
+    from tqdm import tqdm
+
+    from .sharpness import run_sharpness
+
+    bars = []  # made at the first iteration, as in 'train'
+
+    def write(line):
+        (bars[0].write if bars else print)(line, file=sys.stdout)
+
+    def on_iteration(i, cost):
+        if not bars:
+            bars.append(tqdm(total=args.iterations, desc="training", unit="it", file=sys.stderr,
+                             disable=True if args.no_progress else None, dynamic_ncols=True, leave=False))
+        bars[0].update(1)
+        if args.print_every is not None and (i % args.print_every == 0 or i == args.iterations - 1):
+            write(f"Cost after iteration {i}: {cost:.4f}")
+
+    def on_measure(record):
+        write(f"iteration {record['iteration']}: cost {record['cost']:.4f}, sharpness {record['sharpness']:.2f} "
+              f"(2 / lr = {record['two_over_lr']:.2f})")
+
+    try:
+        result = run_sharpness(
+            data=args.data, layers=args.layers, init=args.init, seed=args.seed, learning_rate=args.learning_rate,
+            iterations=args.iterations, every=args.every, start=args.start, dtype=args.dtype, cost=args.cost,
+            solver=args.solver, out=args.out, overwrite=args.overwrite, log=print, callback=on_iteration,
+            on_measure=on_measure, image_size=args.image_size, n_train=args.n_train, n_test=args.n_test,
+        )
+    finally:
+        for bar in bars:
+            bar.close()
+    above = sum(1 for r in result["records"] if r["sharpness"] > r["two_over_lr"])
+    print(f"Largest sharpness {result['max_sharpness']:.2f} against 2 / lr = {result['two_over_lr']:.2f} "
+          f"({above} of {len(result['records'])} measurements above); the cost rose at "
+          f"{result['cost_increases']} of {result['iterations'] - 1} steps")
+    print(f"Wrote {result['out']}: sharpness.json, sharpness.png")
+    return 0
 
 
 # ---------------------------------------------------------------------------

@@ -341,3 +341,79 @@ def run_grad_case(case: GradCase, dtype=np.float64, rtol: float = 1e-5, atol: fl
             operand.grad, numeric, rtol=rtol, atol=atol, err_msg=f"{spec.name}: gradient of input {i}"
         )
     np.testing.assert_array_equal(upstream, upstream_before, err_msg=f"{spec.name}: upstream gradient mutated")
+
+
+# --------------------------------------------------------------------------- second order
+
+
+def _first_order_vjps(spec: OpSpec, case: GradCase, arrays_: list, upstream: np.ndarray) -> list:
+    """Each grad-requiring operand's VJP of ``upstream`` through the op, by the plain-array path.
+
+    The first-order path is itself checked against finite differences of the
+    numpy reference (``run_grad_case``), so it is the reference the second
+    order is differentiated from.
+    """
+    from autograd_mini import grad
+
+    operands = [
+        Tensor(np.array(a, dtype=np.float64), requires_grad=r) if isinstance(o, np.ndarray) else float(o)
+        for o, a, r in zip(case.operands, arrays_, case.requires_grad)
+    ]
+    out = spec.call(operands, case.param)
+    wanted = [o for o, r in zip(operands, case.requires_grad) if r]
+    return [g.data for g in grad(out, wanted, grad_outputs=upstream)]
+
+
+def run_second_order_case(case: GradCase, directions: list, h: float = 1e-6, rtol: float = 1e-4, atol: float = 1e-6) -> None:
+    """Differentiate the op's VJP again and compare with finite differences, all float64.
+
+    With ``u`` the upstream gradient (a Tensor that requires grad), ``v`` one
+    direction per grad-requiring operand, the first pass (``create_graph=True``)
+    gives the VJPs ``J^T u``; the second differentiates ``s = sum_i <(J^T u)_i, v_i>``:
+
+    * ``ds/du = J v``, a Jacobian-vector product: the central difference of the
+      op's numpy reference along ``v``;
+    * ``ds/dx = H v`` (``H`` the Hessian of ``<u, f(x)>``): the central
+      difference of the first-order gradient along ``v``.
+
+    Also: the recorded first pass gives the same numbers as the plain-array one.
+    """
+    from autograd_mini import grad
+
+    spec = case.spec
+    positions = [i for i, r in enumerate(case.requires_grad) if r]
+    arrays_ = [np.asarray(o, dtype=np.float64) for o in case.operands]
+    operands = [
+        Tensor(a.copy(), requires_grad=r) if isinstance(o, np.ndarray) else float(o)
+        for o, a, r in zip(case.operands, arrays_, case.requires_grad)
+    ]
+    wanted = [operands[i] for i in positions]
+    u = Tensor(case.upstream.copy(), requires_grad=True)
+    out = spec.call(operands, case.param)
+    vjps = grad(out, wanted, grad_outputs=u, create_graph=True)
+    plain = _first_order_vjps(spec, case, arrays_, case.upstream)
+    for i, (g, p) in enumerate(zip(vjps, plain)):
+        assert g.shape == p.shape, f"{spec.name}: recorded VJP {i} has shape {g.shape}, expected {p.shape}"
+        np.testing.assert_allclose(g.data, p, rtol=1e-12, atol=1e-12, err_msg=f"{spec.name}: recorded VJP {i}")
+
+    s = None
+    for g, v in zip(vjps, directions):
+        term = (g * Tensor(v)).sum()
+        s = term if s is None else s + term
+    second = grad(s, wanted + [u], allow_unused=True)
+    second = [np.zeros_like(t.data) if d is None else d.data for d, t in zip(second, wanted + [u])]
+
+    def shifted(sign: float) -> list:
+        moved = [a.copy() for a in arrays_]
+        for i, v in zip(positions, directions):
+            moved[i] = moved[i] + sign * h * v
+        return moved
+
+    # ds/du = J v
+    jvp = (np.asarray(spec.reference(shifted(+1), case.param)) - np.asarray(spec.reference(shifted(-1), case.param))) / (2 * h)
+    np.testing.assert_allclose(second[-1], jvp, rtol=rtol, atol=atol, err_msg=f"{spec.name}: d/du (J v)")
+    # ds/dx = H v
+    plus = _first_order_vjps(spec, case, shifted(+1), case.upstream)
+    minus = _first_order_vjps(spec, case, shifted(-1), case.upstream)
+    for k, (got, p, m) in enumerate(zip(second, plus, minus)):
+        np.testing.assert_allclose(got, (p - m) / (2 * h), rtol=rtol, atol=atol, err_msg=f"{spec.name}: H v for operand {positions[k]}")

@@ -143,3 +143,19 @@ def test_bench_pictures_quick(tmp_path):
                     for f in ("nearest", "bilinear", "hamming", "bicubic", "box", "lanczos", "handwritten")}
     assert set(data["draft"]["runs"]) == {"draft", "full"}
     assert data["bomb"]["seconds"] > 0 and "## Decompression bomb" in md
+
+
+def test_bench_before_after_quick(tmp_path):
+    """Two trees (the working tree against HEAD, exported by git archive), both measured, paired ratios written."""
+    import json
+    import shutil
+
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("needs the project's git checkout")
+    out = tmp_path / "ab"
+    run_script("bench_before_after.py", out, "--before", "HEAD", "--rounds", "1")
+    result = json.loads((out / "before_after.json").read_text())
+    assert set(result["summary"]["cpu"]) == {"small/replayed", "small/eager", "tutorial/replayed", "tutorial/eager"}
+    for row in result["summary"]["cpu"].values():
+        assert row["before_median"] > 0 and row["after_median"] > 0 and row["rounds"] == 1
+    assert "paired after/before" in (out / "before_after.md").read_text()
