@@ -132,3 +132,18 @@ def test_bench_soak(tmp_path):
     for run in data["runs"].values():
         assert run["traced_peak_mb"] > 0 and run["maxrss_mb"] > 0
     assert abs(data["runs"]["engine"]["final_cost"] - data["runs"]["pruned"]["final_cost"]) < 1e-8
+
+
+def test_bench_gram_options(tmp_path):
+    out = tmp_path / "out"
+    run_script("bench_gram_options.py", out)
+    data, md = load(out, "gram_options")
+    assert not data["failed"]
+    assert [c["case"] for c in data["cases"]] == ["full-momentum-l2", "minibatch-64"]
+    for case in data["cases"]:
+        assert case["solvers_ran"] == ["backprop", "gram"]
+        assert len(case["ratios"]) == 1 and case["ratios"][0] > 0
+        # Same batches and masks: the two solvers' costs agree to rounding.
+        assert case["max_relative_cost_difference"] < 1e-9
+    assert {r["options"].get("batch_size") for r in data["runs"]} == {None, 16}
+    assert "median speed-up" in md
