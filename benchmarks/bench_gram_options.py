@@ -117,6 +117,18 @@ def main(argv=None):
     return report
 
 
+def thinned(run: dict) -> dict:
+    """The run with its cost curve cut to about 25 points plus the last (the comparison used all of them)."""
+    costs = run.get("costs")
+    if not costs:
+        return run
+    stride = max(1, len(costs) // 25)
+    kept = [[i, c] for i, c in enumerate(costs)][::stride]
+    if kept[-1][0] != len(costs) - 1:
+        kept.append([len(costs) - 1, costs[-1]])
+    return {**run, "costs": kept}
+
+
 def summarise(args, runs, machine, seconds):
     failed = {f"round {r['round']} {r['case']} {r['requested']}": r.get("error") for r in runs if not r.get("ok")}
     cases = []
@@ -150,7 +162,8 @@ def summarise(args, runs, machine, seconds):
         "settings": {"dims": DIMS, "learning_rate": LEARNING_RATE, "seed": 1, "dtype": "float64",
                      "rounds": args.rounds, "quick": args.quick},
         "data": next((r["data"] for r in runs if r.get("ok")), None),
-        "machine": machine, "cases": cases, "runs": runs, "failed": failed, "total_seconds": seconds,
+        "machine": machine, "cases": cases, "runs": [thinned(r) for r in runs], "failed": failed,
+        "total_seconds": seconds,
     }
     report["markdown"] = render_markdown(report)
     return report
