@@ -62,6 +62,14 @@ class Optimizer:
 
     name = "?"
     _buffers: tuple = ()
+    #: True when a step is, for every element alike, a fixed linear combination
+    #: of the parameter, its gradient and its buffers (coefficients that depend
+    #: only on the hyper-parameters, the learning rate and the step count).
+    #: Such a rule commutes with any linear change of coordinates: running it on
+    #: the coordinates (a, C) of ``p = a * U + C @ V`` gives the coordinates of
+    #: what it would have done to p. Adam divides by the gradients' squares and
+    #: is not linear.
+    linear = False
 
     def __init__(self, params, learning_rate: float):
         params = list(params)
@@ -127,6 +135,7 @@ class GradientDescent(Optimizer):
     """``p = p - learning_rate * g``."""
 
     name = "gd"
+    linear = True
 
     def _update(self, i, value, grad):
         return value - self.learning_rate * grad
@@ -140,6 +149,7 @@ class Momentum(Optimizer):
 
     name = "momentum"
     _buffers = ("velocity",)
+    linear = True
 
     def __init__(self, params, learning_rate: float, beta: float = 0.9):
         super().__init__(params, learning_rate)

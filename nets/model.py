@@ -317,10 +317,12 @@ class BinaryClassifier:
           conventions are ``shuffle_seed=lambda k: 10 + k`` and
           ``dropout_seed=lambda t: 1`` (the same masks every step).
         * ``solver``: ``"backprop"`` differentiates the whole graph each step;
-          ``"gram"`` keeps W1 implicit and trains the same iterates with far
-          fewer FLOPs when examples are fewer than features, for full-batch
-          gradient descent without L2 or dropout (:mod:`nets.solvers`);
-          ``"auto"`` (default) picks ``gram`` when it is valid and cheaper.
+          ``"gram"`` keeps W1 implicit (``a W1_0 + C X^T``) and trains the
+          same iterates with far fewer FLOPs when examples are fewer than
+          features, for ``optimizer`` "gd" or "momentum" with any ``l2``,
+          ``keep_prob``, ``decay`` and batch size (Adam is refused; see
+          :mod:`nets.solvers`); ``"auto"`` (default) picks ``gram`` when it
+          is valid and cheaper by :func:`nets.solvers.flop_estimates`.
         * ``replay``: backprop traces the step's graph once (per batch size)
           and replays it (:class:`autograd_mini.Replay`); ``False`` builds it
           eagerly every step. The numbers are the same.
@@ -349,7 +351,7 @@ class BinaryClassifier:
         full_batch = batch_size is None
         objective = self.objective(l2=l2, m=m, keep_prob=keep_prob)
         chosen = choose_solver(solver, self.layer_dims, m, steps_wanted, full_batch=full_batch,
-                               optimizer=optimizer, l2=l2, keep_prob=keep_prob)
+                               optimizer=optimizer, l2=l2, keep_prob=keep_prob, batch_size=batch_size)
 
         shuffle_rng, mask_rng = seeded_streams(self.seed, 2)
         sampler = FullBatch(m) if full_batch else MiniBatches(m, batch_size, shuffle_rng, shuffle_seed)

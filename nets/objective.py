@@ -47,17 +47,26 @@ class Objective:
             Z = F.affine(params[l], A, params[l + 1])
         return Z
 
-    def penalty(self) -> Tensor:
-        """``||W1||^2 + ... + ||WL||^2`` (weights only, summed layer by layer)."""
+    def penalty(self, first_square: Tensor | None = None) -> Tensor:
+        """``||W1||^2 + ... + ||WL||^2`` (weights only, summed layer by layer).
+
+        ``first_square``, when given, stands for ``||W1||^2`` (the gram solver
+        computes it without forming W1).
+        """
         weights = self.params[0::2]
-        total = (weights[0] * weights[0]).sum()
+        total = (weights[0] * weights[0]).sum() if first_square is None else first_square
         for W in weights[1:]:
             total = total + (W * W).sum()
         return total
 
-    def cost(self, X: Tensor | None, Y: Tensor, masks=None, Z1: Tensor | None = None) -> Tensor:
-        """The training cost on (X, Y) with dropout ``masks`` (one per hidden layer, or None)."""
+    def cost(self, X: Tensor | None, Y: Tensor, masks=None, Z1: Tensor | None = None,
+             first_square: Tensor | None = None) -> Tensor:
+        """The training cost on (X, Y) with dropout ``masks`` (one per hidden layer, or None).
+
+        ``Z1`` and ``first_square`` replace ``W1 X + b1`` and ``||W1||^2`` (see
+        :meth:`logits` and :meth:`penalty`).
+        """
         cost = self.cost_of_logits(self.logits(X, masks, Z1), Y)
         if self.l2:
-            cost = cost + self.penalty() * ((1 / self.m) * (self.l2 / 2))
+            cost = cost + self.penalty(first_square) * ((1 / self.m) * (self.l2 / 2))
         return cost

@@ -159,3 +159,18 @@ def test_bench_before_after_quick(tmp_path):
     for row in result["summary"]["cpu"].values():
         assert row["before_median"] > 0 and row["after_median"] > 0 and row["rounds"] == 1
     assert "paired after/before" in (out / "before_after.md").read_text()
+
+
+def test_bench_gram_options(tmp_path):
+    out = tmp_path / "out"
+    run_script("bench_gram_options.py", out)
+    data, md = load(out, "gram_options")
+    assert not data["failed"]
+    assert [c["case"] for c in data["cases"]] == ["full-momentum-l2", "minibatch-64"]
+    for case in data["cases"]:
+        assert case["solvers_ran"] == ["backprop", "gram"]
+        assert len(case["ratios"]) == 1 and case["ratios"][0] > 0
+        # Same batches and masks: the two solvers' costs agree to rounding.
+        assert case["max_relative_cost_difference"] < 1e-9
+    assert {r["options"].get("batch_size") for r in data["runs"]} == {None, 16}
+    assert "median speed-up" in md

@@ -104,6 +104,19 @@ def test_auto_picks_gram_only_when_it_is_cheaper():
     flops = flop_estimates([12288, 20, 7, 5, 1], 209, 2500)
     assert flops["backprop"] == 2500 * 4 * 20 * 12288 * 209
     assert flops["gram"] < flops["backprop"] / 25
+    # Mini-batches: backprop's first layer costs the same per epoch at any batch size;
+    # gram's C G[:, B] too, but L2 needs the whole C G at every step.
+    cat = [12288, 20, 7, 5, 1]
+    plain, l2 = flop_estimates(cat, 209, 100, batch_size=64), flop_estimates(cat, 209, 100, batch_size=64, l2=0.1)
+    assert plain["backprop"] == l2["backprop"] == flop_estimates(cat, 209, 100)["backprop"]
+    setup = 12288 * 209 * 209 + 4 * 20 * 12288 * 209
+    assert plain["gram"] - setup == 100 * 2 * 20 * 209 * 209
+    assert l2["gram"] - setup == 100 * 4 * 2 * 20 * 209 * 209
+    assert choose_solver("auto", cat, 209, 100, False, "momentum", 0.1, 0.8, batch_size=64) == "gram"
+    # Few features per example: the batches' products are cheaper than C G.
+    assert choose_solver("auto", [50, 20, 1], 400, 100, False, "momentum", batch_size=64) == "backprop"
+    with pytest.raises(ValueError, match="batch_size"):
+        choose_solver("auto", cat, 209, 100, full_batch=False)
 
 
 def test_fit_reports_the_solver_auto_chose(small_images):
@@ -113,21 +126,18 @@ def test_fit_reports_the_solver_auto_chose(small_images):
     assert BinaryClassifier([3, 2, 1]).fit(rng.randn(3, 400), np.ones(400), 0.01, 5).solver == "backprop"
 
 
-def test_gram_is_refused_for_what_it_does_not_support_and_auto_falls_back(small_images):
+def test_gram_refuses_adam_only_and_auto_falls_back(small_images):
     X, Y = small_images[0], small_images[1]
     model = BinaryClassifier([768, 5, 1])
-    refusals = {
-        "same X at every step": dict(batch_size=32, epochs=2),
-        "optimizer='gd' only": dict(optimizer="momentum", iterations=5),
-        "l2": dict(l2=0.1, iterations=5),
-        "dropout": dict(keep_prob=0.9, iterations=5),
-    }
-    for message, options in refusals.items():
-        with pytest.raises(ValueError, match=message):
-            model.fit(X, Y, 0.01, solver="gram", **options)
-        assert model.fit(X, Y, 0.01, solver="auto", **options).solver == "backprop"
-    # Decay keeps the update linear in the gradients: gram stays valid.
-    assert model.fit(X, Y, 0.01, 50, solver="auto", decay="inverse").solver == "gram"
+    for options in (dict(iterations=5), dict(batch_size=32, epochs=2, l2=0.1, keep_prob=0.9)):
+        with pytest.raises(ValueError, match="optimizer='adam'.*not keep W1 in the form"):
+            model.fit(X, Y, 0.01, solver="gram", optimizer="adam", **options)
+        assert model.fit(X, Y, 0.01, solver="auto", optimizer="adam", **options).solver == "backprop"
+    # Every linear rule with every option is gram's, and auto picks it where it is cheaper.
+    for options in (dict(iterations=50, decay="inverse"), dict(iterations=50, optimizer="momentum", l2=0.3),
+                    dict(batch_size=64, epochs=20, optimizer="momentum", keep_prob=0.8)):
+        assert model.fit(X, Y, 0.01, solver="gram", **options).solver == "gram"
+        assert model.fit(X, Y, 0.01, solver="auto", **options).solver == "gram"
     with pytest.raises(ValueError, match="solver"):
         model.fit(X, Y, 0.01, 5, solver="newton")
 
