@@ -4,6 +4,7 @@
     nets gradcheck [--layers 10,5,3,1] [--examples 8]
     nets graph --out step.png [--layers 12288,20,7,5,1]
     nets predict --model runs/.../model.h5 picture.png | test_catvnoncat.h5
+    nets audit your_code.py [--json] [--seed N] [--timeout SECONDS] [--out report.json]
 
 This module only parses arguments and prints; the jobs are in :mod:`nets.train`.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 __all__ = ["main", "build_parser"]
@@ -172,6 +174,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, metavar="MODEL.h5", help="a model.h5 written by 'nets train'")
     p.add_argument("inputs", nargs="+", metavar="IMAGE.png|DATA.h5")
     p.set_defaults(handler=_cmd_predict)
+
+    # audit ------------------------------------------------------------------
+    a = sub.add_parser("audit", help="check your own hand-written backprop (the post's functions) against autodiff",
+                       description="Import YOUR_CODE.py, find the post's functions it defines (sigmoid, relu, "
+                                   "linear_forward, ..., L_model_backward, update_parameters, and the course's "
+                                   "L2/dropout/momentum/Adam/mini-batch ones) and check each against autodiff; "
+                                   "say which is wrong, for which shapes, by how much, and where. Your code runs "
+                                   "in this process. Exit status 0 all agree, 1 something is wrong or crashed, "
+                                   "2 the file cannot be imported.")
+    a.add_argument("path", metavar="YOUR_CODE.py", help="the Python file with your functions")
+    a.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    a.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the test inputs (default 0)")
+    a.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+                   help="time limit of each call of your code (default 5)")
+    a.add_argument("--out", metavar="FILE.json", help="also write the JSON report to this file")
+    a.set_defaults(handler=_cmd_audit)
     return parser
 
 
@@ -284,6 +302,30 @@ def _cmd_predict(args) -> int:
     if known:
         print(f"accuracy on the labelled images: {correct / known:.4f} ({correct}/{known})")
     return 0
+
+
+def _cmd_audit(args) -> int:
+    import json
+
+    from .audit import AuditImportError, audit
+
+    try:
+        report = audit(args.path, seed=args.seed, timeout=args.timeout)
+    except AuditImportError as exc:
+        return _error(exc)
+    text = json.dumps(report.to_dict(), indent=2)
+    if args.out:
+        from .atomic import write_text
+
+        write_text(args.out, text + "\n")
+    print(text if args.json else report.format())
+    if report.runaway:
+        # A learner thread that could not be stopped would keep this process alive
+        # (and busy) after main returns: leave now, output flushed.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0 if report.ok else 1)
+    return 0 if report.ok else 1
 
 
 # ---------------------------------------------------------------------------
