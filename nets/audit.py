@@ -418,6 +418,8 @@ class _Auditor:
                 case.failure = failure
             except _Malformed as exc:
                 case.problem = str(exc)
+            except Exception as exc:  # what came back broke a comparison: a verdict, not a crash of the tool
+                case.problem = f"what {name} returned could not be judged ({type(exc).__name__}: {exc})"
             done.append(case)
             if case.failure is not None and case.failure.kind == "timeout":
                 break  # the next cases would each wait out the limit too
@@ -916,10 +918,12 @@ def _diagnose_layer(grads: dict, net: _Net, l: int):
         if matches(upstream, right, l2="nom"):
             return f"dW{l}'s L2 term is lambd * W{l}: a missing 1/m"
     if net.masks is not None and l < net.L:
-        if matches(upstream, right, dropout="nomask"):
-            return f"layer {l} does not apply the dropout mask D{l} to dA{l} (nor divide by keep_prob)"
+        # The more specific mistake first: where every unit of a small case was kept,
+        # a missing mask and a missing 1/keep_prob give the same numbers.
         if matches(upstream, right, dropout="noscale"):
             return f"layer {l} applies the mask D{l} to dA{l} but does not divide by keep_prob"
+        if matches(upstream, right, dropout="nomask"):
+            return f"layer {l} does not apply the dropout mask D{l} to dA{l} (nor divide by keep_prob)"
     if right == "relu":
         if matches(upstream, "relu", "inverted"):
             return f"layer {l}'s ReLU backward passes the gradient where Z <= 0 and blocks it where Z > 0"

@@ -118,6 +118,107 @@ BROKEN = {
 }
 
 
+# The course's next functions, on top of CORRECT (again not nets.manual's code).
+COURSE2 = textwrap.dedent('''
+    def compute_cost_with_regularization(AL, Y, parameters, lambd):
+        m = Y.shape[1]
+        weights = [v for k, v in parameters.items() if k.startswith("W")]
+        return compute_cost(AL, Y) + lambd / (2 * m) * sum(np.sum(W * W) for W in weights)
+
+    def L_model_backward_with_regularization(AL, Y, caches, lambd):
+        grads = L_model_backward(AL, Y, caches)
+        m = AL.shape[1]
+        for i, ((_, W, _), _) in enumerate(caches, start=1):
+            grads["dW%d" % i] = grads["dW%d" % i] + (lambd / m) * W
+        return grads
+
+    def L_model_forward_with_dropout(X, parameters, keep_prob, rng):
+        depth = len(parameters) // 2
+        caches, A = [], X
+        for i in range(1, depth + 1):
+            W, b = parameters["W%d" % i], parameters["b%d" % i]
+            Z = W @ A + b
+            if i == depth:
+                caches.append(((A, W, b), Z, None))
+                return 1 / (1 + np.exp(-Z)), caches
+            D = rng.rand(*Z.shape) < keep_prob
+            caches.append(((A, W, b), Z, D))
+            A = np.maximum(Z, 0) * D / keep_prob
+
+    def L_model_backward_with_dropout(AL, Y, caches, keep_prob):
+        grads = {}
+        dA = (AL - Y) / (AL * (1 - AL))
+        for i in range(len(caches), 0, -1):
+            (A_prev, W, b), Z, D = caches[i - 1]
+            if D is None:
+                dZ = dA * AL * (1 - AL)
+            else:
+                dZ = dA * D / keep_prob * (Z > 0)
+            m = A_prev.shape[1]
+            grads["dW%d" % i] = dZ @ A_prev.T / m
+            grads["db%d" % i] = dZ.mean(axis=1, keepdims=True)
+            dA = W.T @ dZ
+            grads["dA%d" % (i - 1)] = dA
+        return grads
+
+    def update_parameters_with_gd(parameters, grads, learning_rate):
+        return update_parameters(parameters, grads, learning_rate)
+
+    def initialize_velocity(parameters):
+        return {"d" + k: np.zeros_like(v) for k, v in parameters.items()}
+
+    def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
+        v = {k: beta * v[k] + (1 - beta) * grads[k] for k in v}
+        return {k: p - learning_rate * v["d" + k] for k, p in parameters.items()}, v
+
+    def initialize_adam(parameters):
+        return initialize_velocity(parameters), initialize_velocity(parameters)
+
+    def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01,
+                                    beta1=0.9, beta2=0.999, epsilon=1e-8):
+        v = {k: beta1 * v[k] + (1 - beta1) * grads[k] for k in v}
+        s = {k: beta2 * s[k] + (1 - beta2) * grads[k] ** 2 for k in s}
+        new = {}
+        for k, p in parameters.items():
+            v_hat = v["d" + k] / (1 - beta1 ** t)
+            s_hat = s["d" + k] / (1 - beta2 ** t)
+            new[k] = p - learning_rate * v_hat / (np.sqrt(s_hat) + epsilon)
+        return new, v, s
+
+    def random_mini_batches(X, Y, mini_batch_size=64, seed=0):
+        np.random.seed(seed)
+        order = np.random.permutation(X.shape[1])
+        X, Y = X[:, order], Y[:, order]
+        starts = range(0, X.shape[1], mini_batch_size)
+        return [(X[:, i:i + mini_batch_size], Y[:, i:i + mini_batch_size]) for i in starts]
+
+    def update_lr(learning_rate0, epoch_num, decay_rate):
+        return learning_rate0 / (1 + decay_rate * epoch_num)
+
+    def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000):
+        return learning_rate0 / (1 + decay_rate * (epoch_num // time_interval))
+''')
+
+BROKEN_COURSE2 = {
+    "l2_cost_missing_half": ("lambd / (2 * m) * sum", "lambd / m * sum",
+                             "compute_cost_with_regularization", "a missing 1/2"),
+    "l2_grad_missing_1_over_m": ("(lambd / m) * W", "lambd * W",
+                                 "L_model_backward_with_regularization", "L2 term is lambd * W1: a missing 1/m"),
+    "dropout_forward_no_scale": ("A = np.maximum(Z, 0) * D / keep_prob", "A = np.maximum(Z, 0) * D",
+                                 "L_model_forward_with_dropout", "does not divide"),
+    "dropout_backward_no_scale": ("dZ = dA * D / keep_prob * (Z > 0)", "dZ = dA * D * (Z > 0)",
+                                  "L_model_backward_with_dropout", "does not divide by keep_prob"),
+    "momentum_no_one_minus_beta": ("beta * v[k] + (1 - beta) * grads[k]", "beta * v[k] + grads[k]",
+                                   "update_parameters_with_momentum", "(1 - beta)"),
+    "adam_epsilon_inside": ("(np.sqrt(s_hat) + epsilon)", "np.sqrt(s_hat + epsilon)",
+                            "update_parameters_with_adam", "epsilon is inside the square root"),
+    "batches_unpaired": ("X, Y = X[:, order], Y[:, order]", "X = X[:, order]",
+                         "random_mini_batches", "wrong labels"),
+    "schedule_no_floor": ("(epoch_num // time_interval)", "(epoch_num / time_interval)",
+                          "schedule_lr_decay", "round"),
+}
+
+
 def write(tmp_path, text, name="learner.py"):
     path = tmp_path / name
     path.write_text(text)
@@ -209,6 +310,23 @@ def test_the_posts_code_fails_with_its_bug_named_and_located(tmp_path):
     assert {"dW4", "db4", "dA3", "dW3", "db3", "dA2"} <= {c.name for c in report.checks if c.ok}
     assert report.check("dW2").diagnosis == "layer 2 receives dA3, the gradient meant for layer 3, instead of dA2"
     assert report.check("dW1").diagnosis == "layer 1 receives dA3, the gradient meant for layer 3, instead of dA1"
+
+
+def test_correct_course2_implementation_passes(tmp_path):
+    report = audit(write(tmp_path, CORRECT + COURSE2))
+    assert report.ok, report.format()
+    assert not report.substituted  # every function was the learner's, and checked
+    assert len([c for c in report.checks if c.group == "function"]) == 26
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_COURSE2))
+def test_broken_course2_variant_fails_with_the_right_function_named(tmp_path, kind):
+    old, new, culprit, words = BROKEN_COURSE2[kind]
+    text = CORRECT + COURSE2
+    assert text.count(old) == 1, kind
+    report = audit(write(tmp_path, text.replace(old, new)))
+    assert failing(report) == {culprit}, report.format()
+    assert words in (report.check(culprit).diagnosis or ""), report.check(culprit).diagnosis
 
 
 def test_cli_json_and_exit_status(tmp_path, capsys):
