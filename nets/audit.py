@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import types
 from dataclasses import dataclass, field
 
@@ -145,9 +146,15 @@ class AuditReport:
     def format(self) -> str:
         """The report as text: a table, then the details of every failing row."""
         lines = [f"audit of {self.source}: {len(self.found)} of the functions found"]
-        if self.substituted:
+        missing = [n for n in self.substituted if n not in COURSE2_FUNCTIONS]
+        if all(n in self.substituted for n in COURSE2_FUNCTIONS):
+            lines.append("not defined, so not checked: the course-2 functions (L2, dropout, momentum, Adam, "
+                         "mini-batches, learning-rate decay)")
+        else:
+            missing = self.substituted
+        if missing:
             lines.append("not defined, so not checked (the project's own stands in where your functions "
-                         "call them): " + ", ".join(self.substituted))
+                         "call them): " + ", ".join(missing))
         rows = [("function", "shapes tried", "worst rel. error", "verdict")]
         for c in self.checks:
             if c.group == "end to end" and (not rows or rows[-1][0] != "--"):
@@ -164,7 +171,7 @@ class AuditReport:
         if self.location:
             lines.append(self.location)
         for c in self.checks:
-            if c.ok:
+            if c.ok or c.group == "end to end":
                 continue
             lines.append("")
             lines.append(f"{c.name}: {c.verdict}")
@@ -178,6 +185,18 @@ class AuditReport:
                 lines.append(f"  referee: {c.referee}")
             if c.error:
                 lines.extend("  " + line for line in c.error.splitlines())
+        # End-to-end rows share their layer's diagnosis: one line per diagnosis.
+        wrong = [c for c in self.checks if c.group == "end to end" and not c.ok]
+        if wrong:
+            lines.append("")
+            lines.append(f"end to end, on {wrong[0].failing_case}:")
+            said = {}
+            for c in wrong:
+                said.setdefault(c.diagnosis or c.error or "wrong", []).append(c.name)
+            for text, names in said.items():
+                first, *rest = text.splitlines()
+                lines.append(f"  {', '.join(names)}: {first}")
+                lines.extend("    " + line for line in rest)
         if self.warnings:
             lines.append("")
             lines.append(f"your code warned {len(self.warnings)} time(s), e.g. {self.warnings[0]}")
@@ -190,9 +209,20 @@ class AuditReport:
 
 
 def _summarise_shapes(shapes) -> str:
+    """A table cell for the cases tried (the JSON report lists them all)."""
     if len(shapes) == 1:
         return str(shapes[0])
-    return f"{len(shapes)} cases" if shapes else ""
+    text = " ".join(shapes)
+    depths = [len(re.findall(r"\d+", d)) - 1 for d in re.findall(r"layers \[([\d, ]+)\]", text)]
+    examples = [int(n) for n in re.findall(r"A_prev\(\d+,(\d+)\)|(\d+) examples?", text) for n in n if n]
+    parts = []
+    if depths:
+        parts.append(f"depths {min(depths)}-{max(depths)}" if min(depths) != max(depths) else f"depth {depths[0]}")
+    elif shapes and all(d.startswith("Z(") for d in shapes):
+        parts.append(f"Z {shapes[0][1:]} to {shapes[-1][1:]}")
+    if examples:
+        parts.append(f"m {min(examples)}-{max(examples)}" if min(examples) != max(examples) else f"m {examples[0]}")
+    return f"{len(shapes)}: " + ", ".join(parts) if parts else f"{len(shapes)} cases"
 
 
 # ---------------------------------------------------------------------------
@@ -964,7 +994,7 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
         elif isinstance(module_or_path, (str, os.PathLike)):
             source = os.fspath(module_or_path)
             module = load_learner_file(source, timeout)
-            files = {os.path.abspath(source)}
+            files = {source}
         else:
             raise TypeError(f"audit needs a module or the path of a .py file, got {type(module_or_path).__name__}")
         auditor = _Auditor(module, files, seed, timeout)

@@ -73,7 +73,7 @@ def load_learner_file(path: str, timeout: float):
         raise AuditImportError(f"{path}: not a Python file (expected a .py file)")
     module = importlib.util.module_from_spec(spec)
     folder = os.path.dirname(os.path.abspath(path))
-    sandbox = Sandbox(timeout=timeout, learner_files={os.path.abspath(path)})
+    sandbox = Sandbox(timeout=timeout, learner_files={path})
     saved_dont_write = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
     sys.path.insert(0, folder)
@@ -142,6 +142,7 @@ class Sandbox:
     def __init__(self, timeout: float, learner_files: set[str]):
         self.timeout = float(timeout)
         self.learner_files = {os.path.abspath(f) for f in learner_files}
+        self.shown_as = {os.path.abspath(f): os.fspath(f) for f in learner_files}
         self.runaways: list[threading.Thread] = []
         self.warnings: list[str] = []
 
@@ -192,6 +193,8 @@ class Sandbox:
     def format_traceback(self, exc: BaseException) -> str:
         """The traceback of ``exc`` with the learner's frames only, then the error line."""
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if self._mine(f.filename)]
+        for f in frames:  # shown the way the learner named their file
+            f.filename = self.shown_as.get(os.path.abspath(f.filename), f.filename)
         lines = []
         if frames:
             lines.append("Traceback (your code only, most recent call last):")

@@ -415,3 +415,16 @@ def test_cli_times_out_a_function_that_never_returns(tmp_path):
     assert checks["relu_backward"]["error"].startswith("did not return within 0.5 s, stuck in relu_backward")
     # After the timeout the project's relu_backward stands in, so its callers are checked, not timed out.
     assert checks["linear_activation_backward"]["ok"] and checks["L_model_backward"]["ok"]
+
+
+def test_readme_shows_what_the_audit_prints_for_the_posts_code(tmp_path, monkeypatch, capsys):
+    readme = (ROOT / "README.md").read_text()
+    shown = re.search(r"```text\n\$ python -m nets audit post\.py\n(.*?)\n\$ echo", readme, flags=re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, post_code(), "post.py")
+    assert main(["audit", "post.py"]) == 1
+    printed = capsys.readouterr().out
+    # The table and the diagnoses; traceback lines are left out (their carets vary with Python's version).
+    def stable(text):
+        return [line for line in text.splitlines() if not line.strip().startswith(("File ", "^", "~", "dZ[", "dA_prev_temp", "dZ ="))]
+    assert stable(printed) == stable(shown)
