@@ -46,7 +46,7 @@ from autograd_mini import Tensor
 
 from . import manual
 from .audit_diagnose import TOLERANCE, Comparison, compare, relative_error, same
-from .audit_run import AuditImportError, LearnerFailure, Sandbox, load_learner_file
+from .audit_run import AuditImportError, LearnerFailure, Sandbox, load_learner_file, release_streams
 
 __all__ = ["AuditImportError", "AuditReport", "Check", "POST_FUNCTIONS", "COURSE2_FUNCTIONS", "audit"]
 
@@ -64,6 +64,7 @@ COURSE2_FUNCTIONS = (
 )
 
 DEFAULT_TIMEOUT = 5.0
+IMPORT_TIMEOUT = 60.0
 
 # Shapes tried. Layer functions: (n_prev, n, m) -- one example, many examples,
 # unequal widths, a single unit. Whole models: depths 1 to 5 with unequal widths
@@ -993,7 +994,8 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
             files = {os.path.abspath(module.__file__)} if getattr(module, "__file__", None) else set()
         elif isinstance(module_or_path, (str, os.PathLike)):
             source = os.fspath(module_or_path)
-            module = load_learner_file(source, timeout)
+            # Importing may load numpy, matplotlib, h5py...: slower than any one call should be.
+            module = load_learner_file(source, max(timeout, IMPORT_TIMEOUT))
             files = {source}
         else:
             raise TypeError(f"audit needs a module or the path of a .py file, got {type(module_or_path).__name__}")
@@ -1025,3 +1027,4 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
         return report
     finally:
         np.random.set_state(saved_state)
+        release_streams()

@@ -26,7 +26,7 @@ import threading
 import traceback
 import warnings
 
-__all__ = ["AuditImportError", "LearnerFailure", "Sandbox", "load_learner_file"]
+__all__ = ["AuditImportError", "LearnerFailure", "Sandbox", "load_learner_file", "release_streams"]
 
 
 class AuditImportError(Exception):
@@ -129,6 +129,15 @@ def _routed(stream_name: str) -> _RoutedStream:
             current = _RoutedStream(current)
             setattr(sys, stream_name, current)
         return current
+
+
+def release_streams() -> None:
+    """Put the real sys.stdout/sys.stderr back, unless a learner thread may still print."""
+    with _stream_lock:
+        for stream_name in ("stdout", "stderr"):
+            current = getattr(sys, stream_name)
+            if isinstance(current, _RoutedStream) and not current.learner_threads:
+                setattr(sys, stream_name, current.real)
 
 
 class Sandbox:

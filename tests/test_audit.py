@@ -372,6 +372,7 @@ def test_printing_warning_and_wrongly_typed_functions_get_verdicts(tmp_path, cap
     text = text.replace("return dA * (cache > 0)", "return (dA * (cache > 0)).tolist()")
     report = audit(write(tmp_path, text))
     assert "computing sigmoid" not in capsys.readouterr().out  # their prints do not reach our output
+    assert type(sys.stdout).__name__ != "_RoutedStream"  # and the streams are given back afterwards
     assert "sigmoid returned a ndarray" in report.check("sigmoid").diagnosis
     assert report.check("relu").ok and any("careful" in w for w in report.warnings)
     assert "dZ is a list, expected a numpy array" in report.check("relu_backward").diagnosis
@@ -428,3 +429,16 @@ def test_readme_shows_what_the_audit_prints_for_the_posts_code(tmp_path, monkeyp
     def stable(text):
         return [line for line in text.splitlines() if not line.strip().startswith(("File ", "^", "~", "dZ[", "dA_prev_temp", "dZ ="))]
     assert stable(printed) == stable(shown)
+
+
+def test_cli_exits_when_a_call_cannot_be_stopped(tmp_path):
+    # time.sleep is one C call: the stop request waits for it to return. The CLI must
+    # report and leave rather than wait for the sleeping thread.
+    text = CORRECT.replace("return dA * (cache > 0)", "import time\n    time.sleep(600)")
+    path = write(tmp_path, text)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "nets", "audit", str(path), "--timeout", "0.5"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "could not be stopped" in result.stdout
+    assert "relu_backward" in result.stdout.split("FAILED:")[-1]
