@@ -11,7 +11,7 @@ from .broadcast import sum_to_shape
 from .grad_mode import is_grad_enabled, no_grad
 from .op import GraphReleasedError, Op
 from .tensor import Tensor, apply, as_tensor
-from . import functional
+from . import functional, optim
 from .gradcheck import GradcheckError, gradcheck
 from .replay import Replay, ReplayError
 
@@ -30,5 +30,6 @@ __all__ = [
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "optim",
     "sum_to_shape",
 ]

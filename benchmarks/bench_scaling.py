@@ -82,12 +82,12 @@ def worker(config):
 
     def make(contender):
         if contender == "engine":
-            from nets.solvers import BackpropSolver
+            from nets.solvers import gradient_descent_step
 
             model = BinaryClassifier(dims, init="xavier", seed=1, dtype="float64")
             batch = model.batch(X, Y)
             # A backprop step as fit runs it: the step's graph traced once, then replayed.
-            return BackpropSolver(model, lambda: batch, LEARNING_RATE, replay=True).step
+            return gradient_descent_step(model.objective(), batch.X.data, batch.Y.data, LEARNING_RATE)
         state = {"p": initialize(dims, "xavier", 1, np.float64)}
 
         def step():

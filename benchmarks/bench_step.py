@@ -114,25 +114,24 @@ def make_step(contender: str, dims, X, Y, dtype: str):
         cost = "faithful" if contender == "engine-faithful" else "stable"
         model = BinaryClassifier(dims, init="xavier", seed=1, dtype=dtype, cost=cost)
         batch = model.batch(X, Y)
-        if contender == "engine-gram":
-            from nets.solvers import GramSolver
+        from nets.solvers import gradient_descent_step
 
+        if contender == "engine-gram":
             start = time.perf_counter()
-            solver = GramSolver(model, batch, LEARNING_RATE)
+            step = gradient_descent_step(model.objective(), batch.X.data, batch.Y.data, LEARNING_RATE,
+                                         solver="gram")
             extras["setup_s"] = time.perf_counter() - start
 
             def finish():
                 start = time.perf_counter()
-                solver.finish()
+                step.solver.finish()
                 extras["finish_s"] = time.perf_counter() - start
 
             extras["finish"] = finish
-            return solver.step, extras
+            return step, extras
         if contender == "engine-eager":
             return (lambda: model.step(batch, LEARNING_RATE)), extras
-        from nets.solvers import BackpropSolver
-
-        return BackpropSolver(model, lambda: batch, LEARNING_RATE, replay=True).step, extras
+        return gradient_descent_step(model.objective(), batch.X.data, batch.Y.data, LEARNING_RATE), extras
 
     params = initialize(dims, "xavier", 1, dtype)
     if contender == "first-layer":

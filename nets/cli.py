@@ -4,6 +4,7 @@
     nets gradcheck [--layers 10,5,3,1] [--examples 8]
     nets graph --out step.png [--layers 12288,20,7,5,1]
     nets predict --model runs/.../model.h5 picture.png | test_catvnoncat.h5
+    nets reproduce initialization|regularization|optimization [--data DIR] [--json] [--out DIR]
     nets audit your_code.py [--json] [--seed N] [--timeout SECONDS] [--out report.json]
 
 This module only parses arguments and prints; the jobs are in :mod:`nets.train`.
@@ -95,6 +96,25 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _number_within(check, description: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not check(value):
+            raise argparse.ArgumentTypeError(f"must be {description}, got {text!r}")
+        return value
+
+    parse.__name__ = description
+    return parse
+
+
+_non_negative_float = _number_within(lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+_fraction = _number_within(lambda v: 0 <= v < 1, "in [0, 1)")
+_keep_prob = _number_within(lambda v: 0 < v <= 1, "in (0, 1]")
+
+
 # ---------------------------------------------------------------------------
 # The parser
 # ---------------------------------------------------------------------------
@@ -122,16 +142,42 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train on the catvnoncat data (or synthetic data) and write a run folder",
                        description="Train [LINEAR->RELU]x(L-1)->LINEAR->SIGMOID by gradient descent; write "
                                    "metrics.json, costs.png, model.h5 and mislabeled.png to the run folder.")
-    t.add_argument("--data", metavar="DIR",
-                   help="folder with train_catvnoncat.h5 and test_catvnoncat.h5 (default: built-in synthetic data)")
-    common_model_options(t, "12288,20,7,5,1")
+    t.add_argument("--data", metavar="DIR|FILE.h5",
+                   help="folder with train_catvnoncat.h5 and test_catvnoncat.h5, or an HDF5 file of feature "
+                        "matrices train_X, train_Y [, test_X, test_Y] such as the course's 2-D data sets "
+                        "(default: built-in synthetic data)")
+    t.add_argument("--layers", type=_layers, default=None, metavar="N,N,...,1",
+                   help="layer sizes, input first, ending in 1 (default: the input size, then 20,7,5,1)")
+    t.add_argument("--cost", choices=COSTS, default="stable",
+                   help="stable: fused cross-entropy on the logits (default); faithful: the post's log(sigmoid)")
     t.add_argument("--init", choices=sorted(INITS), default="xavier", help="weight initialisation (default xavier)")
     t.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the weight initialisation (default 1)")
     t.add_argument("--learning-rate", type=_learning_rate, default=0.0075, metavar="RATE",
                    help="gradient-descent step size (default 0.0075)")
-    t.add_argument("--iterations", type=_int_at_least(1), default=2500, help="number of iterations (default 2500)")
+    t.add_argument("--iterations", type=_int_at_least(1), default=None,
+                   help="full-batch gradient steps (default 2500); not with --batch-size")
+    t.add_argument("--batch-size", type=_int_at_least(1), default=None, metavar="N",
+                   help="train on mini-batches of N examples, reshuffled every epoch (needs --epochs)")
+    t.add_argument("--epochs", type=_int_at_least(1), default=None, metavar="N",
+                   help="passes over the training set with --batch-size")
+    t.add_argument("--optimizer", choices=("gd", "momentum", "adam"), default="gd",
+                   help="update rule (default gd)")
+    t.add_argument("--beta", type=_fraction, default=0.9, help="momentum's beta (default 0.9)")
+    t.add_argument("--beta1", type=_fraction, default=0.9, help="Adam's beta1 (default 0.9)")
+    t.add_argument("--beta2", type=_fraction, default=0.999, help="Adam's beta2 (default 0.999)")
+    t.add_argument("--epsilon", type=_positive_float, default=1e-8, help="Adam's epsilon (default 1e-8)")
+    t.add_argument("--l2", type=_non_negative_float, default=0.0, metavar="LAMBDA",
+                   help="L2 regularisation strength: the cost gains LAMBDA/(2m) sum ||W||^2 (default 0)")
+    t.add_argument("--keep-prob", type=_keep_prob, default=1.0, metavar="P",
+                   help="inverted dropout on the hidden layers, keeping each unit with probability P (default 1)")
+    t.add_argument("--decay", choices=("inverse", "scheduled"), default=None,
+                   help="learning-rate decay per epoch: inverse lr0/(1+rate*epoch), scheduled "
+                        "lr0/(1+rate*floor(epoch/interval)) (default none)")
+    t.add_argument("--decay-rate", type=_non_negative_float, default=1.0, help="decay rate (default 1)")
+    t.add_argument("--decay-interval", type=_int_at_least(1), default=1000, metavar="EPOCHS",
+                   help="epochs between steps of the scheduled decay (default 1000)")
     t.add_argument("--print-every", type=_int_at_least(1), default=100, metavar="N",
-                   help="print and record the cost every N iterations (default 100)")
+                   help="print and record the cost every N iterations or epochs (default 100)")
     t.add_argument("--dtype", choices=sorted(DTYPES), default="float64", help="precision (default float64)")
     t.add_argument("--solver", choices=SOLVERS, default="auto", help="how gradients are computed (default auto)")
     t.add_argument("--out", metavar="DIR", help="run folder (default: a new runs/<timestamp>-<id>)")
@@ -175,6 +221,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="IMAGE.png|DATA.h5")
     p.set_defaults(handler=_cmd_predict)
 
+    # reproduce ---------------------------------------------------------------
+    r = sub.add_parser("reproduce", help="rerun the course's initialisation, regularisation or optimisation runs",
+                       description="Rerun one of the experiments of the course's next assignments through the "
+                                   "public API; print costs at the course's printed iterations and accuracies "
+                                   "beside the course's figures, and draw each run's decision boundary.")
+    r.add_argument("experiment", choices=("initialization", "regularization", "optimization"))
+    r.add_argument("--data", metavar="DIR", help="folder holding <experiment>.h5 (default ../shared/data/course2)")
+    r.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of a table")
+    r.add_argument("--out", metavar="DIR", help="folder for the decision-boundary pictures (default: none drawn)")
+    r.add_argument("--run", action="append", metavar="NAME", help="only this run (repeatable)")
+    # A quick check: every run cut to N iterations/epochs (tests; not in --help).
+    r.add_argument("--steps", type=_int_at_least(1), default=None, help=argparse.SUPPRESS)
+    r.set_defaults(handler=_cmd_reproduce)
+
     # audit ------------------------------------------------------------------
     a = sub.add_parser("audit", help="check your own hand-written backprop (the post's functions) against autodiff",
                        description="Import YOUR_CODE.py, find the post's functions it defines (sigmoid, relu, "
@@ -201,21 +261,25 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_train(args) -> int:
     from tqdm import tqdm
 
-    from .train import run_training
+    from .train import FIT_OPTIONS, run_training
 
     print_every = args.print_every
-    last = args.iterations - 1
+    unit = "epoch" if args.batch_size is not None else "iteration"
+    total = args.epochs if args.batch_size is not None else args.iterations
+    if total is None:
+        total = 2500 if args.batch_size is None else 0  # fit reports a missing --epochs
+    last = total - 1
     bars = []  # made at the first iteration, so that the lines printed before stay clean
 
     def on_iteration(i, cost):
         if not bars:
-            bars.append(tqdm(total=args.iterations, desc="training", unit="it", file=sys.stderr,
+            bars.append(tqdm(total=total, desc="training", unit=unit[:2], file=sys.stderr,
                              disable=True if args.no_progress else None, dynamic_ncols=True, leave=False))
         bar = bars[0]
         bar.set_postfix_str(f"cost={cost:.4f}", refresh=False)
         bar.update(1)
         if i % print_every == 0 or i == last:
-            bar.write(f"Cost after iteration {i}: {cost:.4f}", file=sys.stdout)
+            bar.write(f"Cost after {unit} {i}: {cost:.4f}", file=sys.stdout)
 
     try:
         metrics = run_training(
@@ -224,6 +288,7 @@ def _cmd_train(args) -> int:
             dtype=args.dtype, cost=args.cost, solver=args.solver, out=args.out, overwrite=args.overwrite,
             callback=on_iteration, log=print,
             image_size=args.image_size, n_train=args.n_train, n_test=args.n_test,
+            **{name: getattr(args, name) for name in FIT_OPTIONS},
         )
     finally:
         for bar in bars:
@@ -232,9 +297,35 @@ def _cmd_train(args) -> int:
     for part in ("train", "test"):
         m = metrics[f"n_{part}"]
         accuracy = metrics[f"{part}_accuracy"]
+        if accuracy is None:
+            continue
         print(f"{part.capitalize()} accuracy: {accuracy:.4f} ({round(accuracy * m)}/{m})")
     print(f"Wrote {metrics['out']}: {', '.join(metrics['files'])}")
     return 0
+
+
+def _cmd_reproduce(args) -> int:
+    import json
+
+    from .reproduce import run_experiment, table
+
+    def progress(record):
+        if not args.json:
+            print(f"  {record['name']}: done in {record['seconds']:.1f} s", file=sys.stderr)
+
+    result = run_experiment(args.experiment, data=args.data, out=args.out, steps=args.steps, runs=args.run,
+                            log=progress)
+    if args.json:
+        print(json.dumps({"experiment": result["experiment"],
+                          "runs": [{k: r[k] for k in ("name", "costs", "train_accuracy", "test_accuracy")}
+                                   for r in result["runs"]]}, indent=2, default=_json_number))
+    else:
+        print(table(result))
+    return 0
+
+
+def _json_number(value):
+    raise TypeError(f"not JSON serialisable: {value!r}")
 
 
 def _cmd_gradcheck(args) -> int:
@@ -356,7 +447,7 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
     if getattr(args, "handler", None) is None:
-        return _error("choose a command: train, gradcheck, graph or predict (see 'nets --help')")
+        return _error("choose a command: train, gradcheck, graph, predict or reproduce (see 'nets --help')")
     try:
         return args.handler(args)
     except TrainingDiverged as exc:

@@ -37,6 +37,7 @@ __all__ = [
     "make_synthetic_catvnoncat_images",
     "make_synthetic_catvnoncat",
     "write_synthetic_catvnoncat",
+    "load_feature_file",
 ]
 
 TRAIN_FILE = "train_catvnoncat.h5"
@@ -177,6 +178,23 @@ def _pick_prefix(name, keys):
     )
 
 
+def _existing_file(path):
+    """(path as a Path, its name for messages), after checking that it is an existing file."""
+    path = _as_path(path, "path")
+    name = _display(path)
+    if not path.exists():
+        raise DataError(f"{name}: file not found")
+    if not path.is_file():
+        raise DataError(f"{name}: not a file")
+    return path, name
+
+
+def _unreadable(name, err) -> DataError:
+    return DataError(
+        f"{name}: cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {err.__class__.__name__}: {err}"
+    )
+
+
 def _read_file(path, prefix=None, require_labels=False, require_classes=False):
     """Read one HDF5 file; returns (images uint8, labels (1, m) or None, classes or None).
 
@@ -184,12 +202,7 @@ def _read_file(path, prefix=None, require_labels=False, require_classes=False):
     the prefix is worked out from the keys present.  All h5py and OS errors are
     turned into DataError.
     """
-    path = _as_path(path, "path")
-    name = _display(path)
-    if not path.exists():
-        raise DataError(f"{name}: file not found")
-    if not path.is_file():
-        raise DataError(f"{name}: not a file")
+    path, name = _existing_file(path)
     try:
         with h5py.File(path, "r") as f:
             keys = list(f.keys())
@@ -211,9 +224,7 @@ def _read_file(path, prefix=None, require_labels=False, require_classes=False):
     except DataError:
         raise
     except _HDF5_ERRORS as err:
-        raise DataError(
-            f"{name}: cannot read as HDF5 (not an HDF5 file, truncated or corrupt): {err.__class__.__name__}: {err}"
-        ) from None
+        raise _unreadable(name, err) from None
 
     images = _check_images(name, raw_x)
     labels = None if raw_y is None else _check_labels(name, raw_y, images.shape[0])
@@ -492,3 +503,61 @@ def write_synthetic_catvnoncat(directory, seed=0, n_train=209, n_test=50, image_
         "list_classes": classes,
     })
     return train_path, test_path
+
+
+def _check_features(name, key, raw, n=None):
+    array = np.asarray(raw)
+    if array.ndim != 2 or array.shape[1] == 0:
+        raise DataError(f"{name}: '{key}' must be a (features, examples) matrix, got shape {array.shape}")
+    if array.dtype.kind not in "biuf":
+        raise DataError(f"{name}: '{key}' holds {array.dtype} values, not numbers")
+    if n is not None and array.shape[0] != n:
+        raise DataError(f"{name}: '{key}' has {array.shape[0]} features, train_X has {n}")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise DataError(f"{name}: '{key}' contains NaN or infinite values")
+    return array
+
+
+def _check_feature_labels(name, key, raw, m):
+    array = np.asarray(raw)
+    if array.shape not in ((1, m), (m,)):
+        raise DataError(f"{name}: '{key}' must have shape (1, {m}) to match the features, got {array.shape}")
+    if array.dtype.kind not in "biuf":
+        raise DataError(f"{name}: '{key}' holds {array.dtype} values, not labels")
+    bad = np.setdiff1d(np.unique(array), [0, 1])
+    if bad.size:
+        raise DataError(f"{name}: '{key}' must hold only the labels 0 and 1, found {bad[:5].tolist()}")
+    return array.reshape(1, m).astype(np.int64)
+
+
+def load_feature_file(path):
+    """Read a data set stored as feature matrices (the course's 2-D data sets).
+
+    The HDF5 file holds ``train_X`` (n_x, m) and ``train_Y`` (1, m), and
+    optionally ``test_X`` and ``test_Y`` (both or neither). Returns
+    ``(train_X, train_Y, test_X, test_Y)``: float64 features, int64 0/1
+    labels (1, m); the test pair is ``(None, None)`` when absent. Raises
+    DataError naming the file and the problem.
+    """
+    path, name = _existing_file(path)
+    try:
+        with h5py.File(path, "r") as f:
+            keys = set(f.keys())
+            missing = [k for k in ("train_X", "train_Y") if k not in keys]
+            if missing:
+                raise DataError(f"{name}: missing key(s) {missing}; keys present: {sorted(keys)}")
+            if ("test_X" in keys) != ("test_Y" in keys):
+                raise DataError(f"{name}: has only one of test_X and test_Y; give both or neither")
+            raw = {k: _read_dataset(name, f, k) for k in ("train_X", "train_Y", "test_X", "test_Y") if k in keys}
+    except DataError:
+        raise
+    except _HDF5_ERRORS as err:
+        raise _unreadable(name, err) from None
+    train_X = _check_features(name, "train_X", raw["train_X"])
+    train_Y = _check_feature_labels(name, "train_Y", raw["train_Y"], train_X.shape[1])
+    if "test_X" not in raw:
+        return train_X, train_Y, None, None
+    test_X = _check_features(name, "test_X", raw["test_X"], train_X.shape[0])
+    test_Y = _check_feature_labels(name, "test_Y", raw["test_Y"], test_X.shape[1])
+    return train_X, train_Y, test_X, test_Y

@@ -13,6 +13,9 @@ INITS = {
     "small": ("randn * 0.01 (the post's initialize_parameters_deep)", lambda w, n: w * 0.01),
     "xavier": ("randn / sqrt(n[l-1]) (the tutorial's application)", lambda w, n: w / np.sqrt(n)),
     "he": ("randn * sqrt(2 / n[l-1])", lambda w, n: w * np.sqrt(2 / n)),
+    # The course's two demonstrations of what goes wrong.
+    "zeros": ("zeros (every unit of a layer identical, forever)", None),
+    "large": ("randn * 10 (the course's 'random' initialisation)", lambda w, n: w * 10),
 }
 
 
@@ -24,7 +27,8 @@ def initialize(layer_dims, init: str = "xavier", seed: int | None = 1, dtype=np.
     rng = np.random.RandomState(seed)
     parameters = {}
     for l in range(1, len(layer_dims)):
-        W = scale(rng.randn(layer_dims[l], layer_dims[l - 1]), layer_dims[l - 1])
+        shape = (layer_dims[l], layer_dims[l - 1])
+        W = np.zeros(shape) if scale is None else scale(rng.randn(*shape), layer_dims[l - 1])
         parameters[f"W{l}"] = W.astype(dtype, copy=False)
         parameters[f"b{l}"] = np.zeros((layer_dims[l], 1), dtype=dtype)
     return parameters

@@ -1,6 +1,7 @@
 """The post's L-layer binary classifier, with gradients from autograd_mini."""
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -9,11 +10,16 @@ import numpy as np
 
 import autograd_mini.functional as F
 from autograd_mini import Tensor, no_grad
+from autograd_mini.optim import (OPTIMIZERS, GradientDescent, check_hyper_parameters, inverse_decay,
+                                 make_optimizer, scheduled_decay)
 
 from .atomic import atomic_path
 from .init import INITS, initialize
+from .objective import Objective
+from .sampling import DropoutMasks, FullBatch, MiniBatches, seeded_streams
 from .solvers import BackpropSolver, GramSolver, choose_solver
-from .validation import check_count, check_layer_dims, check_learning_rate, check_X, check_Y
+from .validation import (check_count, check_fraction, check_layer_dims, check_learning_rate,
+                         check_non_negative, check_X, check_Y)
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 COSTS = ("stable", "faithful")
@@ -22,12 +28,15 @@ FILE_VERSION = 1
 
 
 class TrainingDiverged(FloatingPointError):
-    """The cost became NaN or infinite in training; ``iteration`` says when (None for ``step``)."""
+    """The cost became NaN or infinite in training; ``iteration`` says when (None for ``step``).
+
+    For mini-batch training ``iteration`` is the epoch, and the message says so.
+    """
 
     def __init__(self, iteration: int | None, what: str,
-                 kept: str = "the parameters are the last ones that gave a finite cost"):
+                 kept: str = "the parameters are the last ones that gave a finite cost", unit: str = "iteration"):
         self.iteration = iteration
-        where = "" if iteration is None else f" at iteration {iteration}"
+        where = "" if iteration is None else f" at {unit} {iteration}"
         super().__init__(f"training diverged{where}: {what}; {kept} (try a smaller learning rate)")
 
 
@@ -47,27 +56,24 @@ class Batch:
         return self.X.shape[1]
 
 
-def _minibatches(batch: Batch, batch_size: int, seed):
-    """A function returning the next mini-batch; every pass over the data is reshuffled."""
-    rng = np.random.RandomState(seed)
-    X, Y, m = batch.X.data, batch.Y.data, batch.m
-    state = {"order": rng.permutation(m), "at": 0}
-
-    def next_batch() -> Batch:
-        if state["at"] + batch_size > m:
-            state["order"], state["at"] = rng.permutation(m), 0
-        columns = state["order"][state["at"]:state["at"] + batch_size]
-        state["at"] += batch_size
-        return Batch(Tensor(X[:, columns]), Tensor(Y[:, columns]))
-
-    return next_batch
-
-
 class FitHistory(list):
-    """``[(iteration, cost), ...]`` as returned by ``fit``, with how it was trained."""
+    """``[(iteration or epoch, cost), ...]`` as returned by ``fit``, with how it was trained.
+
+    ``unit`` is ``"iteration"`` (full-batch steps) or ``"epoch"`` (passes of
+    mini-batches); ``solver``, ``optimizer`` and ``steps`` say what ran,
+    ``batch_size`` and ``batches_per_epoch`` which examples each step saw,
+    ``seconds`` how long it took.
+    """
 
     solver: str = "backprop"
+    optimizer: str = "gd"
+    unit: str = "iteration"
+    batch_size: int | None = None
+    batches_per_epoch: int = 1
+    steps: int = 0
     seconds: float = 0.0
+
+DECAYS = (None, "inverse", "scheduled")
 
 
 def _dtype_name(dtype) -> str | None:
@@ -82,6 +88,50 @@ def _dtype_name(dtype) -> str | None:
         return None
 
 
+def check_fit_options(iterations=None, epochs=None, batch_size=None, optimizer="gd", beta=0.9, beta1=0.9,
+                      beta2=0.999, epsilon=1e-8, l2=0.0, keep_prob=1.0, decay=None, decay_rate=1.0,
+                      decay_interval=1000, decay_lag=0, shuffle_seed=None, dropout_seed=None) -> dict:
+    """Check ``fit``'s training options (see :meth:`BinaryClassifier.fit`); returns them normalised.
+
+    ``steps`` in the result is the number of iterations (full batch) or epochs.
+    A bad value is a ``ValueError`` or ``TypeError`` naming the argument.
+    """
+    if batch_size is None:
+        if epochs is not None:
+            raise ValueError(
+                "epochs counts passes of mini-batches and needs batch_size; for full-batch "
+                "training give iterations (each full-batch step is one pass)"
+            )
+        steps = 2500 if iterations is None else check_count(iterations, "iterations", 1)
+    else:
+        batch_size = check_count(batch_size, "batch_size", 1)
+        if iterations is not None:
+            raise ValueError(
+                "iterations counts full-batch steps; with batch_size, training runs in epochs "
+                "(passes over the data, each of ceil(m / batch_size) steps): give epochs instead"
+            )
+        if epochs is None:
+            raise ValueError("with batch_size, give epochs: the number of passes over the training set")
+        steps = check_count(epochs, "epochs", 1)
+    if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}, got {optimizer!r}")
+    # Every hyper-parameter is checked, also those the chosen optimizer ignores.
+    check_hyper_parameters(beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
+    if decay not in DECAYS:
+        raise ValueError(f"decay must be None, 'inverse' or 'scheduled', got {decay!r}")
+    for name, function in (("shuffle_seed", shuffle_seed), ("dropout_seed", dropout_seed)):
+        if function is not None and not callable(function):
+            raise TypeError(f"{name} must be None or a function returning a seed, got {function!r}")
+    return {
+        "steps": steps, "batch_size": batch_size,
+        "l2": check_non_negative(l2, "l2"),
+        "keep_prob": check_fraction(keep_prob, "keep_prob"),
+        "decay_rate": check_non_negative(decay_rate, "decay_rate"),
+        "decay_interval": check_count(decay_interval, "decay_interval", 1),
+        "decay_lag": check_count(decay_lag, "decay_lag", 0),
+    }
+
+
 class BinaryClassifier:
     """``[LINEAR->RELU] x (L-1) -> LINEAR -> SIGMOID`` trained by gradient descent.
 
@@ -89,9 +139,12 @@ class BinaryClassifier:
     ----------
     layer_dims : list of int
         ``[n_x, n_1, ..., 1]``: input size, hidden widths, one output unit.
-    init : {"small", "xavier", "he"}
+    init : {"small", "xavier", "he", "zeros", "large"}
         ``randn * 0.01`` (the post's), ``randn / sqrt(n[l-1])`` (the tutorial's
-        application, default) or ``randn * sqrt(2 / n[l-1])``.
+        application, default), ``randn * sqrt(2 / n[l-1])``, and the two
+        failures the course demonstrates: ``zeros`` (every W and b zero: the
+        units of a layer stay identical forever) and ``large`` (``randn * 10``:
+        saturated outputs and a huge initial cost).
     seed : int or None
         Seed of the ``np.random.RandomState`` the weights are drawn from; seed 1
         reproduces the tutorial's numbers.
@@ -122,6 +175,8 @@ class BinaryClassifier:
         self._params = [Tensor(params[k], requires_grad=True, name=k) for k in params]
         # The solver of a fit in progress, if any (see _materialise).
         self._trainer = None
+        #: What the last completed fit trained with (its options, what ran); None before any.
+        self.training = None
 
     # ------------------------------------------------------------------ state
     @property
@@ -169,30 +224,30 @@ class BinaryClassifier:
         Y = check_Y(Y, X.shape[1])
         return Batch(Tensor(X.astype(self.dtype, copy=False)), Tensor(Y.astype(self.dtype, copy=False)))
 
+    def objective(self, l2: float = 0.0, m: int = 1, keep_prob: float = 1.0) -> Objective:
+        """The training cost as a graph of the parameters (what the solvers see of the model).
+
+        ``l2`` and ``m`` (the number of training examples) set the L2 penalty
+        ``l2 / (2 m) * sum ||W||^2``; ``keep_prob`` the inverted-dropout scaling.
+        """
+        return Objective(self._params, self._cost_of_logits, l2=l2, m=m, keep_prob=keep_prob)
+
     def forward(self, X: Tensor) -> Tensor:
         """The logits ``Z[L]`` (1, m), as a graph built from autograd_mini ops.
 
         Each layer is ``Z = W @ A + b`` (one fused affine op), then ReLU for all
-        layers but the last.
+        layers but the last. No dropout: predictions never use it.
         """
-        return self._forward_from(F.affine(self._params[0], X, self._params[1]))
+        return self.objective().logits(X)
 
-    def _forward_from(self, Z1: Tensor) -> Tensor:
-        """The logits, given the first layer's pre-activation ``Z1``."""
-        params = self._params
-        Z = Z1
-        for l in range(2, len(params), 2):
-            Z = F.affine(params[l], Z.relu(), params[l + 1])
-        return Z
-
-    def _cost_of_logits(self, Z: Tensor, batch: Batch) -> Tensor:
+    def _cost_of_logits(self, Z: Tensor, Y: Tensor) -> Tensor:
         if self.cost == "stable":
-            return F.binary_cross_entropy_with_logits(Z, batch.Y)
-        return F.binary_cross_entropy(Z.sigmoid(), batch.Y)
+            return F.binary_cross_entropy_with_logits(Z, Y)
+        return F.binary_cross_entropy(Z.sigmoid(), Y)
 
     def compute_cost(self, batch: Batch) -> Tensor:
         """The post's cross-entropy of the current parameters on ``batch`` (a graph)."""
-        return self._cost_of_logits(self.forward(batch.X), batch)
+        return self._cost_of_logits(self.forward(batch.X), batch.Y)
 
     def step(self, batch: Batch, learning_rate: float) -> float:
         """One gradient-descent step by backprop: forward, cost, backward, update.
@@ -202,80 +257,173 @@ class BinaryClassifier:
         parameters as they were.
         """
         learning_rate = check_learning_rate(learning_rate)
-        cost = BackpropSolver(self, lambda: batch, learning_rate).step()
+        self._materialise()
+        solver = BackpropSolver(self.objective(), batch.X.data, batch.Y.data, replay=False)
+        cost = solver.gradients()
         if not math.isfinite(cost):
             raise TrainingDiverged(None, f"the cost is {cost}", kept="the parameters were not updated")
+        GradientDescent(self._params, learning_rate).step()
         return cost
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, Y, learning_rate: float = 0.0075, iterations: int = 2500, print_every: int = 100,
-            callback=None, solver: str = "auto", batch_size: int | None = None,
-            replay: bool = True) -> FitHistory:
-        """Gradient descent, full-batch by default as the tutorial's ``L_layer_model``.
+    def fit(self, X, Y, learning_rate: float = 0.0075, iterations: int | None = None, print_every: int = 100,
+            callback=None, solver: str = "auto", batch_size: int | None = None, replay: bool = True, *,
+            epochs: int | None = None, optimizer: str = "gd", beta: float = 0.9, beta1: float = 0.9,
+            beta2: float = 0.999, epsilon: float = 1e-8, l2: float = 0.0, keep_prob: float = 1.0,
+            decay: str | None = None, decay_rate: float = 1.0, decay_interval: int = 1000, decay_lag: int = 0,
+            shuffle_seed=None, dropout_seed=None) -> FitHistory:
+        """Train; full-batch gradient descent by default, as the tutorial's ``L_layer_model``.
 
-        Returns ``[(iteration, cost), ...]`` for every ``print_every``-th
-        iteration (0 included) and the last one; each cost is the one computed in
-        that iteration, before its update. The list also carries ``.solver``
-        (which solver ran) and ``.seconds``. ``callback(iteration, cost)``, if
-        given, is called after every iteration (the CLI's progress bar).
+        **How many steps.** Without ``batch_size``, ``iterations`` full-batch
+        steps (default 2500; each step is one epoch). With ``batch_size``,
+        ``epochs`` passes over the training set, reshuffled every pass and cut
+        into batches of ``batch_size`` examples (the last one smaller when m is
+        not a multiple); ``iterations`` is then refused (it counts full-batch
+        steps), and so is ``epochs`` without ``batch_size``. A ``batch_size``
+        of m or more is full-batch training for ``epochs`` steps.
 
-        ``solver``: ``"backprop"`` differentiates the whole graph each step;
-        ``"gram"`` keeps W1 implicit and trains the same iterates with far
-        fewer FLOPs when examples are fewer than features (see
-        :mod:`nets.solvers`); ``"auto"`` (default) picks ``gram`` when it is
-        valid and cheaper by a FLOP estimate.
+        **Returns** ``[(index, cost), ...]`` for every ``print_every``-th
+        iteration or epoch (0 included) and the last one. A full-batch cost is
+        the one computed in that iteration, before its update; an epoch's cost
+        is the course's: the sum over the epoch's batches of each batch's cost
+        times its size, divided by m (each example's loss, and the batches' L2
+        terms weighted by their sizes). The list also carries how it was trained
+        (:class:`FitHistory`). ``callback(index, cost)``, if given, is called
+        after every iteration (full batch) or epoch (mini-batches).
 
-        ``batch_size``: None (default) trains on all examples every step; an
-        integer trains on mini-batches of that many examples, reshuffled every
-        pass with ``RandomState(seed)`` (``gram`` is then not valid).
+        **Options** (every one checked; a bad value is a ``ValueError`` or
+        ``TypeError`` naming it):
 
-        ``replay``: full-batch backprop traces the step's graph once and
-        replays it (:class:`autograd_mini.Replay`, the same numbers without
-        rebuilding the graph every step); ``False`` builds it eagerly.
+        * ``optimizer``: ``"gd"``, ``"momentum"`` (``v = beta v + (1 - beta) g``,
+          no bias correction) or ``"adam"`` (``beta1``, ``beta2``, ``epsilon``
+          outside the square root, bias-corrected with the step count running
+          across epochs); see :mod:`autograd_mini.optim`.
+        * ``l2``: the cost gains ``l2 / (2 m) * sum of ||W||^2`` over every
+          layer's weights (m: the training set's size, also for mini-batches);
+          the engine differentiates it.
+        * ``keep_prob``: inverted dropout on every hidden layer's activation
+          (never the input or the output), masks ``rand < keep_prob``;
+          predictions, accuracies and :meth:`gradients` never use dropout.
+        * ``decay``: None, ``"inverse"`` (``lr0 / (1 + decay_rate * e)``) or
+          ``"scheduled"`` (``lr0 / (1 + decay_rate * floor(e / decay_interval))``),
+          with ``e`` the epoch's index (from 0) minus ``decay_lag``, at least 0.
+          The course sets the rate after each epoch from that epoch's index, so
+          that its first two epochs both use lr0: that is ``decay_lag=1``.
+        * Randomness: the shuffles and the dropout masks come from two
+          independent ``RandomState`` streams derived from the model's ``seed``
+          (fresh masks every step). ``shuffle_seed(epoch)`` (epochs counted
+          from 1) and ``dropout_seed(step)`` (steps counted from 0), functions
+          returning a seed, reseed instead at every epoch or step: the course's
+          conventions are ``shuffle_seed=lambda k: 10 + k`` and
+          ``dropout_seed=lambda t: 1`` (the same masks every step).
+        * ``solver``: ``"backprop"`` differentiates the whole graph each step;
+          ``"gram"`` keeps W1 implicit and trains the same iterates with far
+          fewer FLOPs when examples are fewer than features, for full-batch
+          gradient descent without L2 or dropout (:mod:`nets.solvers`);
+          ``"auto"`` (default) picks ``gram`` when it is valid and cheaper.
+        * ``replay``: backprop traces the step's graph once (per batch size)
+          and replays it (:class:`autograd_mini.Replay`); ``False`` builds it
+          eagerly every step. The numbers are the same.
 
-        Raises :class:`TrainingDiverged` naming the iteration at the first
-        non-finite cost, with the parameters rolled back to the last ones that
-        gave a finite cost (a non-finite gradient makes the next cost
-        non-finite, so it is caught one iteration later, never kept).
+        Raises :class:`TrainingDiverged` naming the iteration (or epoch) at the
+        first non-finite cost, with the parameters and the optimizer's state
+        rolled back to the last ones that gave a finite cost (a non-finite
+        gradient makes the next cost non-finite, so it is caught one step
+        later, never kept).
         """
         learning_rate = check_learning_rate(learning_rate)
-        iterations = check_count(iterations, "iterations", 1)
         print_every = check_count(print_every, "print_every", 1)
         if not isinstance(replay, (bool, np.bool_)):
             raise TypeError(f"replay must be True or False, got {replay!r}")
+        o = check_fit_options(
+            iterations=iterations, epochs=epochs, batch_size=batch_size, optimizer=optimizer, beta=beta,
+            beta1=beta1, beta2=beta2, epsilon=epsilon, l2=l2, keep_prob=keep_prob, decay=decay,
+            decay_rate=decay_rate, decay_interval=decay_interval, decay_lag=decay_lag,
+            shuffle_seed=shuffle_seed, dropout_seed=dropout_seed)
+        steps_wanted, batch_size, l2, keep_prob = o["steps"], o["batch_size"], o["l2"], o["keep_prob"]
+        decay_rate, decay_interval, decay_lag = o["decay_rate"], o["decay_interval"], o["decay_lag"]
         batch = self.batch(X, Y)
-        if batch_size is not None:
-            batch_size = check_count(batch_size, "batch_size", 1)
-            if batch_size >= batch.m:
-                batch_size = None
-        chosen = choose_solver(solver, self.layer_dims, batch.m, iterations, full_batch=batch_size is None)
+        m = batch.m
+        if batch_size is not None and batch_size >= m:
+            batch_size = None  # one batch of everything: full-batch steps, one per epoch
+        full_batch = batch_size is None
+        objective = self.objective(l2=l2, m=m, keep_prob=keep_prob)
+        chosen = choose_solver(solver, self.layer_dims, m, steps_wanted, full_batch=full_batch,
+                               optimizer=optimizer, l2=l2, keep_prob=keep_prob)
+
+        shuffle_rng, mask_rng = seeded_streams(self.seed, 2)
+        sampler = FullBatch(m) if full_batch else MiniBatches(m, batch_size, shuffle_rng, shuffle_seed)
+        masks = None
+        if keep_prob < 1 and objective.hidden_widths:
+            masks = DropoutMasks(objective.hidden_widths, keep_prob, self.dtype, mask_rng, dropout_seed)
+
         history = FitHistory()
-        history.solver = chosen
+        history.solver, history.optimizer = chosen, optimizer
+        history.unit = "iteration" if full_batch else "epoch"
+        history.batch_size = None if full_batch else batch_size
+        history.batches_per_epoch = sampler.batches_per_epoch
+        unit = history.unit
         start = time.perf_counter()
         # A diverging run overflows on its way to the non-finite cost that stops
         # it; TrainingDiverged reports that, numpy's warnings would only repeat it.
         with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
             if chosen == "gram":
-                trainer = GramSolver(self, batch, learning_rate)
-            elif batch_size is None:
-                trainer = BackpropSolver(self, lambda: batch, learning_rate, replay=replay)
+                trainer = GramSolver(objective, batch.X.data, batch.Y.data)
             else:
-                trainer = BackpropSolver(self, _minibatches(batch, batch_size, self.seed), learning_rate)
+                trainer = BackpropSolver(objective, batch.X.data, batch.Y.data, replay=replay)
+            updates = make_optimizer(optimizer, trainer.trainable, learning_rate,
+                                     beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
             self._trainer = trainer
+            step = 0
+            last_good = None  # (optimizer state, solver state) before the last update
             try:
-                for i in range(iterations):
-                    cost = trainer.step()
-                    if not math.isfinite(cost):
-                        raise TrainingDiverged(i, f"the cost is {cost}")
-                    if i % print_every == 0 or i == iterations - 1:
-                        history.append((i, cost))
+                for epoch in range(steps_wanted):
+                    if decay is not None:
+                        e = max(epoch - decay_lag, 0)
+                        updates.learning_rate = (
+                            inverse_decay(learning_rate, e, decay_rate) if decay == "inverse"
+                            else scheduled_decay(learning_rate, e, decay_rate, decay_interval)
+                        )
+                    epoch_cost = 0.0
+                    for columns in sampler.epoch(epoch):
+                        size = m if columns is None else len(columns)
+                        step_masks = None if masks is None else masks.draw(step, size)
+                        cost = trainer.gradients(columns, step_masks)
+                        if not math.isfinite(cost):
+                            if last_good is not None:
+                                updates.restore(last_good[0])
+                                trainer.restore(last_good[1])
+                            where = "" if full_batch else f" (step {step})"
+                            raise TrainingDiverged(epoch, f"the cost is {cost}{where}", unit=unit)
+                        last_good = (updates.state(), trainer.state())
+                        trainer.after_update(updates.learning_rate)
+                        updates.step()
+                        step += 1
+                        epoch_cost = cost if full_batch else epoch_cost + cost * size
+                    if not full_batch:
+                        epoch_cost = epoch_cost / m
+                    if epoch % print_every == 0 or epoch == steps_wanted - 1:
+                        history.append((epoch, epoch_cost))
                     if callback is not None:
-                        callback(i, cost)
+                        callback(epoch, epoch_cost)
             finally:
                 # Also on an error or an interrupt: W1 must not stay implicit.
                 self._trainer = None
                 trainer.finish()
+                for p in self._params:
+                    p.grad = None
+        history.steps = step
         history.seconds = time.perf_counter() - start
+        self.training = {
+            "learning_rate": learning_rate, unit + "s": steps_wanted, "batch_size": history.batch_size,
+            "optimizer": optimizer, **({"beta": float(beta)} if optimizer == "momentum" else {}),
+            **({"beta1": float(beta1), "beta2": float(beta2), "epsilon": float(epsilon)} if optimizer == "adam" else {}),
+            "l2": l2, "keep_prob": keep_prob, "decay": decay,
+            **({"decay_rate": decay_rate, "decay_lag": decay_lag} if decay else {}),
+            **({"decay_interval": decay_interval} if decay == "scheduled" else {}),
+            "solver": chosen, "steps": step, "m": m,
+            "final_cost": history[-1][1],
+        }
         return history
 
     # ------------------------------------------------------------------ use
@@ -296,13 +444,34 @@ class BinaryClassifier:
         Y = check_Y(Y, X.shape[1])
         return float(np.mean(self.predict(X) == Y))
 
-    def gradients(self, X, Y) -> dict:
-        """``{"dW1": ..., "db1": ..., ...}``: the cost's gradients by autodiff, parameters unchanged."""
+    def gradients(self, X, Y, l2: float = 0.0, dropout_masks=None, keep_prob: float = 1.0) -> dict:
+        """``{"dW1": ..., "db1": ..., ...}``: the cost's gradients by autodiff, parameters unchanged.
+
+        ``l2`` adds the L2 penalty (m: the examples in X). ``dropout_masks``,
+        one 0/1 array (n_l, m) per hidden layer, with ``keep_prob``, gives the
+        gradients of the cost under those dropout masks (as a training step
+        with those masks computes them).
+        """
         batch = self.batch(X, Y)
+        l2 = check_non_negative(l2, "l2")
+        keep_prob = check_fraction(keep_prob, "keep_prob")
+        objective = self.objective(l2=l2, m=batch.m, keep_prob=keep_prob)
+        masks = None
+        if dropout_masks is not None:
+            widths = objective.hidden_widths
+            if len(dropout_masks) != len(widths):
+                raise ValueError(f"dropout_masks must hold one mask per hidden layer ({len(widths)}), "
+                                 f"got {len(dropout_masks)}")
+            masks = []
+            for n, D in zip(widths, dropout_masks):
+                D = np.asarray(D)
+                if D.shape != (n, batch.m):
+                    raise ValueError(f"a dropout mask must have shape {(n, batch.m)}, got {D.shape}")
+                masks.append(Tensor(D.astype(self.dtype)))
         self._materialise()
         for p in self._params:
             p.grad = None
-        self.compute_cost(batch).backward()
+        objective.cost(batch.X, batch.Y, masks).backward()
         grads = {}
         for p in self._params:
             grads["d" + p.name] = p.grad
@@ -324,6 +493,9 @@ class BinaryClassifier:
                 f.attrs["seed"] = -1 if self.seed is None else int(self.seed)
                 f.attrs["dtype"] = np.dtype(self.dtype).name
                 f.attrs["cost"] = self.cost
+                if self.training is not None:
+                    # How the weights were trained (fit's options and what ran), as JSON text.
+                    f.attrs["training"] = json.dumps(self.training)
                 for p in self._params:
                     # A checksum, so that a damaged weight is an error on load, not a silent change.
                     f.create_dataset(p.name, data=p.data, fletcher32=True)

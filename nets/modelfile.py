@@ -9,6 +9,8 @@ other files).
 """
 from __future__ import annotations
 
+import json
+
 import os
 
 import numpy as np
@@ -129,4 +131,13 @@ def _read_open_file(cls, path, f, h5py):
             raise ModelFileError(f"{path}: {name} contains NaN or infinite values")
         parameters[name] = value
     model.set_parameters(parameters)
+    if "training" in attrs:
+        # Optional (files from before it existed have none): how the weights were trained.
+        try:
+            training = json.loads(_text(attrs["training"]))
+        except (TypeError, ValueError, UnicodeDecodeError):
+            training = None
+        if not isinstance(training, dict):
+            raise ModelFileError(f"{path}: the attribute 'training' is not a JSON object")
+        model.training = training
     return model

@@ -13,7 +13,9 @@ import numpy as np
 
 from .atomic import save_figure
 
-__all__ = ["plot_costs", "plot_mislabeled", "plot_graph", "graph_layout", "MAX_MISLABELED_SHOWN"]
+__all__ = ["plot_costs", "plot_mislabeled", "plot_graph", "graph_layout", "plot_decision_boundary",
+           "plot_decision_boundaries", "draw_decision_boundary",
+           "MAX_MISLABELED_SHOWN"]
 
 #: More mislabeled images than this are summarised instead of drawn one by one.
 MAX_MISLABELED_SHOWN = 60
@@ -31,12 +33,13 @@ def _class_name(classes, index: int) -> str:
     return name.decode("utf-8") if isinstance(name, bytes) else str(name)
 
 
-def plot_costs(costs, learning_rate: float, path) -> None:
+def plot_costs(costs, learning_rate: float, path, unit: str = "iteration") -> None:
     """The tutorial's cost curve: cost against iterations (per hundreds).
 
     ``costs`` is ``[(iteration, cost), ...]`` as ``fit`` returns it.  The x axis
     is ``iteration / 100``, which is the tutorial's axis when costs are recorded
-    every 100 iterations and stays honest for any other spacing.
+    every 100 iterations and stays honest for any other spacing. ``unit`` is
+    ``"epoch"`` for mini-batch training (costs per epoch).
     """
     iterations = np.array([i for i, _ in costs], dtype=float)
     values = np.array([c for _, c in costs], dtype=float)
@@ -44,7 +47,7 @@ def plot_costs(costs, learning_rate: float, path) -> None:
     ax = fig.add_subplot()
     ax.plot(iterations / 100.0, values)
     ax.set_ylabel("cost")
-    ax.set_xlabel("iterations (per hundreds)")
+    ax.set_xlabel(f"{unit}s (per hundreds)")
     ax.set_title("Learning rate =" + str(learning_rate))
     fig.tight_layout()
     save_figure(fig, path, dpi=100)
@@ -203,3 +206,46 @@ def plot_graph(graph, path, title: str | None = None) -> None:
     ax.text(0.5, 0.995, title or "", transform=ax.transAxes, ha="center", va="top", fontsize=10)
     ax.text(0.5, 0.005, legend, transform=ax.transAxes, ha="center", va="bottom", fontsize=7, color="#333333")
     save_figure(fig, path, dpi=100)
+
+
+def draw_decision_boundary(ax, model, X, Y, title: str | None = None, resolution: int = 300) -> None:
+    """Draw on ``ax`` the plane coloured by the model's prediction, with the data points on it.
+
+    As the course draws it: the range of X widened by 1 on every side, a
+    ``resolution`` x ``resolution`` grid classified by ``model.predict``
+    (no dropout), filled contours, and the examples coloured by their label.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] != 2:
+        raise ValueError(f"a decision boundary needs 2-D inputs (X of shape (2, m)), got X of shape {X.shape}")
+    labels = np.asarray(Y).reshape(-1)
+    x_min, x_max = X[0].min() - 1, X[0].max() + 1
+    y_min, y_max = X[1].min() - 1, X[1].max() + 1
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    zz = model.predict(np.vstack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], cmap="Spectral", alpha=0.8)
+    ax.scatter(X[0], X[1], c=labels, cmap="Spectral", s=12, edgecolors="k", linewidths=0.4)
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def plot_decision_boundary(model, X, Y, path, title: str | None = None, resolution: int = 300) -> None:
+    """One decision-boundary picture (2-D inputs only; see :func:`draw_decision_boundary`)."""
+    fig = _figure(5.5, 4.5)
+    draw_decision_boundary(fig.add_subplot(), model, X, Y, title, resolution)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=100)
+
+
+def plot_decision_boundaries(panels, path, columns: int = 3) -> None:
+    """Several decision boundaries side by side: ``panels`` is ``[(model, X, Y, title), ...]``."""
+    rows = -(-len(panels) // columns)
+    fig = _figure(4.0 * min(columns, len(panels)), 3.4 * rows)
+    for k, (model, X, Y, title) in enumerate(panels):
+        draw_decision_boundary(fig.add_subplot(rows, columns, k + 1), model, X, Y, title, resolution=200)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=80)

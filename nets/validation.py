@@ -116,6 +116,31 @@ def check_count(value, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _real_number(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_show(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf")
+
+
+def check_non_negative(value, name: str) -> float:
+    """A finite real number >= 0 (``l2``, ``decay_rate``)."""
+    number = _real_number(value, name)
+    if not (np.isfinite(number) and number >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {_show(value)}")
+    return number
+
+
+def check_fraction(value, name: str) -> float:
+    """A real number in (0, 1] (``keep_prob``)."""
+    number = _real_number(value, name)
+    if not (0 < number <= 1):
+        raise ValueError(f"{name} must be in (0, 1] (the probability of keeping a unit), got {_show(value)}")
+    return number
+
+
 def _real_array(value, name: str) -> np.ndarray:
     try:
         array = np.asarray(value)

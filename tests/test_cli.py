@@ -145,7 +145,7 @@ BAD_TRAIN_ARGS = [
     ["--iterations", "2.5"],
     ["--print-every", "0"],
     ["--seed", "-3"],
-    ["--init", "zeros"],
+    ["--init", "zero"],
     ["--dtype", "float16"],
     ["--cost", "cheap"],
     ["--solver", "magic"],

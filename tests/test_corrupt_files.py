@@ -232,7 +232,7 @@ CONTENT_CASES = {
     "layer_dims huge": (_set_attr("layer_dims", np.array([12, 2**40, 3, 1])), r"parameters; at most"),
     "layer_dims last 2": (_set_attr("layer_dims", np.array([12, 5, 3, 2])), r"must end in 1"),
     "layer_dims short": (_set_attr("layer_dims", np.array([12, 5, 1])), r"W2 has shape"),
-    "init unknown": (_set_attr("init", "zeros"), r"unknown init 'zeros'"),
+    "init unknown": (_set_attr("init", "zero"), r"unknown init 'zero'"),
     "init number": (_set_attr("init", 3), r"'init' must be a string"),
     "dtype float16": (_set_attr("dtype", "float16"), r"dtype 'float16'"),
     "cost unknown": (_set_attr("cost", "cheap"), r"cost must be one of"),

@@ -96,15 +96,20 @@ BAD_COUNTS = [0, -1, -(10**30), 2.5, 2.0, float("nan"), "3", None, True, np.floa
 BAD_VALUES = {
     "learning_rate": [0, 0.0, -0.1, -1e-300, float("nan"), float("inf"), float("-inf"), 1e6, 101.0, 10**400,
                       Fraction(10**400, 3), "0.1", None, True, [0.1], 1j, np.array([0.1, 0.2])],
-    "iterations": BAD_COUNTS,
+    "iterations": [c for c in BAD_COUNTS if c is not None],  # None: the default, 2500
     "print_every": BAD_COUNTS,
+    "optimizer": ["sgd", "", "Adam", None, 1, ("gd",)],
+    "l2": [-0.1, float("nan"), float("inf"), "0.1", None, True, [0.1], 1j],
+    "keep_prob": [0, 0.0, -0.5, 1.5, float("nan"), "0.5", None, True],
+    "decay": ["linear", "", "Inverse", 1, True],
+    "beta": [1.0, -0.1, 1.5, float("nan"), "0.9", None, True],
     "batch_size": [c for c in BAD_COUNTS if c is not None],
     "solver": ["magic", "", "AUTO", None, 3, ("auto",), "gram "],
     "layer_dims": [[], [N_X], [N_X, 0, 1], [N_X, -1, 1], [N_X, 2], [N_X, 2, 2], [N_X, 2, 0], [float(N_X), 1],
                    [str(N_X), 1], None, "4,1", N_X, [True, 1], [N_X, 2.5, 1], [[N_X], [1]], {N_X: 1, 1: 1},
                    {N_X, 1}, np.array(N_X), np.array([[N_X, 1]]), [N_X, 10**9, 1], [N_X, 10**400, 1],
                    [N_X, MAX_PARAMETERS, 1], [N_X, None, 1], [N_X, np.nan, 1], b"\x04\x01"],
-    "init": ["zeros", "", "Xavier", None, 0, "he "],
+    "init": ["zero", "", "Xavier", None, 0, "he "],
     "seed": [-1, 1.5, 1.0, "1", True, 2**32, 2**70, -(10**30)],
     "dtype": ["float16", "int64", "", "float", np.float16, object, "garbage", "f8x"],
     "cost": ["cheap", "", None, 0, "Stable"],
@@ -114,10 +119,15 @@ GOOD_VALUES = {
     "iterations": st.integers(1, 3) | st.just(np.int64(2)),
     "print_every": st.integers(1, 5),
     "batch_size": st.none() | st.integers(1, 8),
+    "optimizer": st.sampled_from(["gd", "momentum", "adam"]),
+    "l2": st.sampled_from([0.0, 0.1, 1]),
+    "keep_prob": st.sampled_from([1.0, 0.8, 0.5]),
+    "decay": st.sampled_from([None, "inverse", "scheduled"]),
+    "beta": st.floats(0, 0.99),
     "solver": st.sampled_from(["auto", "backprop", "gram"]),
     "layer_dims": st.lists(st.integers(1, 4), max_size=3).map(lambda h: [N_X, *h, 1])
                   | st.just(np.array([N_X, 3, 1])) | st.just((N_X, 1)),
-    "init": st.sampled_from(["small", "xavier", "he"]),
+    "init": st.sampled_from(["small", "xavier", "he", "zeros", "large"]),
     "seed": st.none() | st.integers(0, 2**32 - 1),
     "dtype": st.sampled_from(["float64", "float32", np.float32, np.dtype("float64")]),
     "cost": st.sampled_from(["stable", "faithful"]),
@@ -135,7 +145,8 @@ def draw_arguments(data, names, bad):
 # ---------------------------------------------------------------------------
 
 CONSTRUCTOR = ("layer_dims", "init", "seed", "dtype", "cost")
-FIT = ("learning_rate", "iterations", "print_every", "solver", "batch_size")
+FIT = ("learning_rate", "iterations", "print_every", "solver", "batch_size", "optimizer", "l2", "keep_prob",
+       "decay", "beta")
 
 
 @FUZZ
@@ -162,6 +173,8 @@ def test_fit_refuses_each_bad_argument_by_name_and_leaves_the_parameters(data):
     before = model.parameters
     bad = data.draw(st.sampled_from((None, "X", "Y") + FIT), label="bad")
     kwargs = draw_arguments(data, FIT, bad)
+    if kwargs["batch_size"] is not None and bad != "iterations":
+        kwargs["epochs"] = kwargs.pop("iterations")  # mini-batch training counts epochs
     X = data.draw(bad_X(m) if bad == "X" else good_X(m), label="X")
     Y = data.draw(bad_Y(m) if bad == "Y" else good_Y(m), label="Y")
     with warnings_as_errors():
@@ -169,9 +182,10 @@ def test_fit_refuses_each_bad_argument_by_name_and_leaves_the_parameters(data):
             history = model.fit(X, Y, **kwargs)
         except Exception as exc:  # noqa: BLE001
             event("refused")
-            if bad is None and kwargs["solver"] == "gram" and kwargs["batch_size"] is not None \
-                    and kwargs["batch_size"] < m:
-                bad = "solver"  # gram needs full batches: a documented refusal
+            mini_batches = bad is None and kwargs["batch_size"] is not None and kwargs["batch_size"] < m
+            if bad is None and kwargs["solver"] == "gram" and (
+                    mini_batches or kwargs["optimizer"] != "gd" or kwargs["l2"] or kwargs["keep_prob"] < 1):
+                bad = "solver"  # gram's documented refusals
             assert bad is not None, f"good arguments refused: {exc!r}"
             assert_clean_refusal(exc, bad)
             after = model.parameters

@@ -113,32 +113,47 @@ def test_fit_reports_the_solver_auto_chose(small_images):
     assert BinaryClassifier([3, 2, 1]).fit(rng.randn(3, 400), np.ones(400), 0.01, 5).solver == "backprop"
 
 
-def test_gram_is_refused_for_mini_batches_and_auto_falls_back(small_images):
+def test_gram_is_refused_for_what_it_does_not_support_and_auto_falls_back(small_images):
     X, Y = small_images[0], small_images[1]
     model = BinaryClassifier([768, 5, 1])
-    with pytest.raises(ValueError, match="same X at every step"):
-        model.fit(X, Y, 0.01, 5, solver="gram", batch_size=32)
-    assert model.fit(X, Y, 0.01, 5, solver="auto", batch_size=32).solver == "backprop"
+    refusals = {
+        "same X at every step": dict(batch_size=32, epochs=2),
+        "optimizer='gd' only": dict(optimizer="momentum", iterations=5),
+        "l2": dict(l2=0.1, iterations=5),
+        "dropout": dict(keep_prob=0.9, iterations=5),
+    }
+    for message, options in refusals.items():
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, Y, 0.01, solver="gram", **options)
+        assert model.fit(X, Y, 0.01, solver="auto", **options).solver == "backprop"
+    # Decay keeps the update linear in the gradients: gram stays valid.
+    assert model.fit(X, Y, 0.01, 50, solver="auto", decay="inverse").solver == "gram"
     with pytest.raises(ValueError, match="solver"):
         model.fit(X, Y, 0.01, 5, solver="newton")
 
 
 def test_mini_batches_see_every_example_once_per_pass():
-    X = np.arange(12.0).reshape(1, 12)
-    Y = np.zeros((1, 12))
-    model = BinaryClassifier([1, 1], seed=0)
-    seen = []
-    original = model.compute_cost
+    from nets.sampling import MiniBatches
 
-    def spy(batch):
-        seen.append(batch.X.data.ravel().copy())
-        return original(batch)
+    sampler = MiniBatches(14, 4, np.random.RandomState(0))
+    assert sampler.batches_per_epoch == 4
+    passes = [sampler.epoch(e) for e in range(3)]
+    for batches in passes:
+        assert [len(b) for b in batches] == [4, 4, 4, 2]
+        assert sorted(np.concatenate(batches)) == list(range(14))
+    assert not np.array_equal(np.concatenate(passes[0]), np.concatenate(passes[1]))  # reshuffled
 
-    model.compute_cost = spy
-    model.fit(X, Y, 0.01, 6, batch_size=4)
-    first_pass, second_pass = np.concatenate(seen[:3]), np.concatenate(seen[3:])
-    assert sorted(first_pass) == sorted(second_pass) == list(range(12))
-    assert all(len(s) == 4 for s in seen)
+
+def test_gram_with_decay_gives_the_backprop_iterates(small_images):
+    X, Y = small_images[0], small_images[1]
+    results = {}
+    for solver in ("gram", "backprop"):
+        model = BinaryClassifier([768, 6, 3, 1], seed=2)
+        history = model.fit(X, Y, 0.05, 40, solver=solver, decay="scheduled", decay_rate=0.5, decay_interval=7)
+        results[solver] = model.parameters, [c for _, c in history]
+    for key, value in results["backprop"][0].items():
+        assert max_relative(results["gram"][0][key], value) < 1e-10, key
+    np.testing.assert_allclose(results["gram"][1], results["backprop"][1], rtol=1e-11)
 
 
 def test_gram_divergence_rolls_back_to_finite_parameters():

@@ -1,0 +1,222 @@
+"""Update rules for any list of Tensors, and learning-rate schedules.
+
+An optimizer reads each parameter's ``.grad`` (filled by ``backward()``) and
+assigns a new array to its ``.data``::
+
+    opt = Adam([W, b], learning_rate=0.01)
+    for _ in range(steps):
+        cost = fn(W, b)
+        cost.backward()
+        opt.step()        # W.data, b.data replaced; their .grad cleared
+
+Every update makes new arrays rather than writing into the old ones. That costs
+nothing extra (the arithmetic makes them anyway) and means a snapshot of the
+state (:meth:`Optimizer.state`) is a list of references, so rolling back a
+diverged step (:meth:`Optimizer.restore`) needs no copies.
+
+The formulas are the course's, in its order of operations, so that the same
+gradients give the same parameters to the last bit as ``nets.manual``'s
+``update_parameters_with_gd/momentum/adam``.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["Optimizer", "GradientDescent", "Momentum", "Adam", "OPTIMIZERS", "make_optimizer", "check_hyper_parameters",
+           "inverse_decay", "scheduled_decay"]
+
+
+def _check_fraction(value, name: str, low_open: bool = False) -> float:
+    """A real number in [0, 1) (or (0, 1) when ``low_open``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    low_ok = value > 0 if low_open else value >= 0
+    if not (low_ok and value < 1):
+        interval = "(0, 1)" if low_open else "[0, 1)"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return value
+
+
+def _check_positive(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return value
+
+
+class Optimizer:
+    """The common part: the parameters, the learning rate, zero_grad, state and restore.
+
+    ``learning_rate`` is a plain attribute: a schedule sets it between steps.
+    Subclasses implement :meth:`_update` (one parameter) and list their
+    per-parameter buffers in ``_buffers``.
+    """
+
+    name = "?"
+    _buffers: tuple = ()
+
+    def __init__(self, params, learning_rate: float):
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: the list of parameters is empty")
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Tensor")
+            if not p.requires_grad:
+                raise ValueError(f"{type(self).__name__}: parameter {i} does not require grad")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{type(self).__name__}: a parameter appears twice in the list")
+        self.params = params
+        self.learning_rate = _check_positive(learning_rate, "learning_rate")
+        #: Steps taken (Adam's t).
+        self.steps = 0
+        for buffer in self._buffers:
+            setattr(self, buffer, [np.zeros_like(p.data) for p in params])
+
+    def step(self) -> None:
+        """Update every parameter from its ``.grad``, then clear the gradients.
+
+        A parameter without a gradient (unused by the cost) is an error: a
+        silent skip would hide a disconnected graph.
+        """
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: parameter {i} ({p.name or 'unnamed'}) has no gradient; "
+                    f"call backward() on a cost that uses it first"
+                )
+        self.steps += 1
+        for i, p in enumerate(self.params):
+            p.data = self._update(i, p.data, p.grad)
+            p.grad = None
+
+    def _update(self, i: int, value: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def state(self):
+        """A snapshot (references, no copies) of the parameters and the optimizer's buffers."""
+        return ([p.data for p in self.params], self.steps,
+                {b: list(getattr(self, b)) for b in self._buffers})
+
+    def restore(self, snapshot) -> None:
+        """Put back what :meth:`state` returned."""
+        datas, self.steps, buffers = snapshot
+        for p, data in zip(self.params, datas):
+            p.data = data
+            p.grad = None
+        for b, values in buffers.items():
+            setattr(self, b, list(values))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.params)} parameters, learning_rate={self.learning_rate:g})"
+
+
+class GradientDescent(Optimizer):
+    """``p = p - learning_rate * g``."""
+
+    name = "gd"
+
+    def _update(self, i, value, grad):
+        return value - self.learning_rate * grad
+
+
+class Momentum(Optimizer):
+    """``v = beta v + (1 - beta) g``; ``p = p - learning_rate * v`` (no bias correction).
+
+    ``beta = 0`` is gradient descent.
+    """
+
+    name = "momentum"
+    _buffers = ("velocity",)
+
+    def __init__(self, params, learning_rate: float, beta: float = 0.9):
+        super().__init__(params, learning_rate)
+        self.beta = _check_fraction(beta, "beta")
+
+    def _update(self, i, value, grad):
+        v = self.beta * self.velocity[i] + (1 - self.beta) * grad
+        self.velocity[i] = v
+        return value - self.learning_rate * v
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, ``epsilon`` outside the square root; t counts every step.
+
+    ``v = b1 v + (1 - b1) g``, ``s = b2 s + (1 - b2) g^2``,
+    ``p = p - lr * (v / (1 - b1^t)) / (sqrt(s / (1 - b2^t)) + epsilon)``.
+    """
+
+    name = "adam"
+    _buffers = ("first_moment", "second_moment")
+
+    def __init__(self, params, learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-8):
+        super().__init__(params, learning_rate)
+        self.beta1 = _check_fraction(beta1, "beta1")
+        self.beta2 = _check_fraction(beta2, "beta2")
+        self.epsilon = _check_positive(epsilon, "epsilon")
+
+    def step(self) -> None:
+        # The bias corrections' denominators, once per step rather than per parameter.
+        t = self.steps + 1
+        self._corrections = (1 - self.beta1 ** t, 1 - self.beta2 ** t)
+        super().step()
+
+    def _update(self, i, value, grad):
+        correction1, correction2 = self._corrections
+        v = self.beta1 * self.first_moment[i] + (1 - self.beta1) * grad
+        v_corrected = v / correction1
+        s = self.beta2 * self.second_moment[i] + (1 - self.beta2) * np.square(grad)
+        s_corrected = s / correction2
+        self.first_moment[i], self.second_moment[i] = v, s
+        return value - self.learning_rate * v_corrected / (np.sqrt(s_corrected) + self.epsilon)
+
+
+#: The optimizers by the names ``fit(optimizer=...)`` takes.
+OPTIMIZERS = {cls.name: cls for cls in (GradientDescent, Momentum, Adam)}
+
+
+def check_hyper_parameters(beta: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
+                           epsilon: float = 1e-8) -> None:
+    """Raise naming the first bad one: betas in [0, 1), epsilon positive and finite."""
+    _check_fraction(beta, "beta")
+    _check_fraction(beta1, "beta1")
+    _check_fraction(beta2, "beta2")
+    _check_positive(epsilon, "epsilon")
+
+
+def make_optimizer(name: str, params, learning_rate: float, beta: float = 0.9, beta1: float = 0.9,
+                   beta2: float = 0.999, epsilon: float = 1e-8) -> Optimizer:
+    """The optimizer called ``name`` ("gd", "momentum" or "adam") with the hyper-parameters it uses."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {tuple(OPTIMIZERS)}, got {name!r}")
+    # Every hyper-parameter is checked, also those this optimizer ignores: a
+    # beta of 1.5 is a mistake whichever optimizer runs.
+    check_hyper_parameters(beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
+    if name == "gd":
+        return GradientDescent(params, learning_rate)
+    if name == "momentum":
+        return Momentum(params, learning_rate, beta=beta)
+    return Adam(params, learning_rate, beta1=beta1, beta2=beta2, epsilon=epsilon)
+
+
+def inverse_decay(learning_rate0: float, epoch: int, decay_rate: float) -> float:
+    """``learning_rate0 / (1 + decay_rate * epoch)``."""
+    return learning_rate0 / (1 + decay_rate * epoch)
+
+
+def scheduled_decay(learning_rate0: float, epoch: int, decay_rate: float, decay_interval: int) -> float:
+    """``learning_rate0 / (1 + decay_rate * floor(epoch / decay_interval))``: changes every interval."""
+    return learning_rate0 / (1 + decay_rate * (epoch // decay_interval))
