@@ -45,7 +45,7 @@ import autograd_mini.functional as F
 from autograd_mini import Tensor
 
 from . import manual
-from .audit_diagnose import TOLERANCE, Comparison, compare, relative_error, same
+from .audit_diagnose import Comparison, compare, same
 from .audit_run import AuditImportError, LearnerFailure, Sandbox, load_learner_file, release_streams
 
 __all__ = ["AuditImportError", "AuditReport", "Check", "POST_FUNCTIONS", "COURSE2_FUNCTIONS", "audit"]
@@ -215,7 +215,7 @@ def _summarise_shapes(shapes) -> str:
         return str(shapes[0])
     text = " ".join(shapes)
     depths = [len(re.findall(r"\d+", d)) - 1 for d in re.findall(r"layers \[([\d, ]+)\]", text)]
-    examples = [int(n) for n in re.findall(r"A_prev\(\d+,(\d+)\)|(\d+) examples?", text) for n in n if n]
+    examples = [int(a or b) for a, b in re.findall(r"A_prev\(\d+,(\d+)\)|(\d+) examples?", text)]
     parts = []
     if depths:
         parts.append(f"depths {min(depths)}-{max(depths)}" if min(depths) != max(depths) else f"depth {depths[0]}")
@@ -559,10 +559,6 @@ class _Auditor:
                         case.diagnosis = "sigmoid_backward multiplies by 1 - s, not by s * (1 - s)"
                     elif same(dZ, dA * Z * (1 - Z)):
                         case.diagnosis = "sigmoid_backward uses Z * (1 - Z): it needs s = sigmoid(Z) there"
-                if case.diagnosis is None and act == "relu" and np.any(dA):
-                    other = dA * (Z > 0)
-                    if not same(dZ, other) and np.allclose(dZ[(Z > 0)], dA[(Z > 0)]):
-                        case.diagnosis = "relu_backward passes the gradient where Z <= 0"
 
             self.run_check(name, [(f"Z{_shape(np.empty(s))}", lambda c, s=s: fill(c, s)) for s in ACTIVATION_SHAPES])
 
