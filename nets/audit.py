@@ -109,8 +109,11 @@ class Check:
         return "WRONG"
 
     def to_dict(self) -> dict:
+        error = self.max_rel_error
+        # JSON has no inf or nan: an error that cannot be a number is reported as none.
+        error = error if error is not None and np.isfinite(error) else None
         return {"name": self.name, "ok": self.ok, "shapes": list(self.shapes),
-                "max_rel_error": self.max_rel_error, "diagnosis": self.diagnosis, "error": self.error,
+                "max_rel_error": error, "diagnosis": self.diagnosis, "error": self.error,
                 "failing_case": self.failing_case, "referee": self.referee, "group": self.group}
 
 
