@@ -481,6 +481,14 @@ class _Auditor:
         self.checks.append(check)
         return check
 
+    def referee(self, case, fn, arrays, upstream, index, autodiff_grad, scale=1.0):
+        """Finite differences of sum(upstream * fn(*arrays)) in arrays[index], for a failing case."""
+        arrays = [np.array(a, dtype=np.float64) for a in arrays]
+
+        def cost_of():
+            return float(np.sum(upstream * fn(*[Tensor(a) for a in arrays]).data)) * scale
+        case.referee = _finite_difference_referee(cost_of, arrays[index], autodiff_grad, self.rng)
+
     # -- inputs --------------------------------------------------------------------------
     def away_from_zero(self, *shape):
         # Pre-activations kept off ReLU's kink, where a derivative is a convention.
@@ -543,6 +551,7 @@ class _Auditor:
                 case.comparisons.append(comparison)
                 if comparison.ok or comparison.error is None:
                     return
+                self.referee(case, lambda z: _activate(z, act), [Z], dA, 0, ref)
                 dZ = np.asarray(dZ, dtype=float)
                 if act == "relu":
                     below = Z <= 0
@@ -690,6 +699,8 @@ class _Auditor:
                 f = lambda A, W, b: _activate(W @ A + b, act)
                 _, (gA, gW, gb) = _vjp(f, [A_prev, W, b], dA)
                 self.compare_layer_grads(case, "linear_activation_backward", result, (gA, gW / m, gb / m), m)
+                if not case.ok and case.failure is None:
+                    self.referee(case, f, [A_prev, W, b], dA, 1, gW / m, scale=1 / m)
                 if not case.ok and case.failure is None and case.diagnosis is None:
                     other = "relu" if act == "sigmoid" else "sigmoid"
                     Z = W @ A_prev + b

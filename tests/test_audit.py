@@ -257,6 +257,8 @@ def test_broken_variant_fails_with_the_right_function_named(tmp_path, kind):
     assert not check.ok, report.format()
     if words is not None:
         assert words in (check.diagnosis or ""), check.diagnosis
+    if culprit.endswith("_backward"):  # finite differences confirm the reference, not the learner
+        assert "side with autodiff" in check.referee
     # Functions the mistake cannot reach still pass: the audit goes on after a failure.
     for independent in {"sigmoid", "relu", "initialize_parameters_deep", "L_model_backward"} - {culprit}:
         assert report.check(independent).ok or independent == "L_model_backward" and kind in (
