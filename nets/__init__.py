@@ -2,6 +2,7 @@
 
 ``nets.manual`` keeps the post's hand-derived code as a test oracle.
 """
+from .audit import audit
 from .data import DataError, load_catvnoncat, load_catvnoncat_images, make_synthetic_catvnoncat
 from .model import BinaryClassifier, Batch, FitHistory, ModelFileError, TrainingDiverged
 from .sharpness import sharpness
@@ -15,6 +16,7 @@ __all__ = [
     "ModelFileError",
     "SOLVERS",
     "TrainingDiverged",
+    "audit",
     "load_catvnoncat",
     "load_catvnoncat_images",
     "make_synthetic_catvnoncat",

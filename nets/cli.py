@@ -6,10 +6,11 @@
     nets predict --model runs/.../model.h5 [--fit crop|squash] photo.jpg | FOLDER | test_catvnoncat.h5
     nets reproduce initialization|regularization|optimization [--data DIR] [--json] [--out DIR]
     nets sharpness [--data DIR] [--layers ...] [--learning-rate 0.0075] [--every 100] [--out DIR]
+    nets audit your_code.py [--json] [--seed N] [--timeout SECONDS] [--out report.json]
 
 This module only parses arguments and prints; each job has its own module:
 :mod:`nets.train`, :mod:`nets.gradcheck_job`, :mod:`nets.graph_job`, :mod:`nets.predict`,
-:mod:`nets.reproduce`.
+:mod:`nets.reproduce`, :mod:`nets.sharpness`, :mod:`nets.audit`.
 
 Exit status: 0 success; 1 training diverged or the gradient check failed; 2 bad
 arguments, unreadable or malformed files (one ``nets: error: ...`` line on
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 __all__ = ["main", "build_parser"]
@@ -275,6 +277,22 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--n-train", type=_int_at_least(1), default=209, help=argparse.SUPPRESS)
     h.add_argument("--n-test", type=_int_at_least(1), default=50, help=argparse.SUPPRESS)
     h.set_defaults(handler=_cmd_sharpness)
+
+    # audit ------------------------------------------------------------------
+    a = sub.add_parser("audit", help="check your own hand-written backprop (the post's functions) against autodiff",
+                       description="Import YOUR_CODE.py, find the post's functions it defines (sigmoid, relu, "
+                                   "linear_forward, ..., L_model_backward, update_parameters, and the course's "
+                                   "L2/dropout/momentum/Adam/mini-batch ones) and check each against autodiff; "
+                                   "say which is wrong, for which shapes, by how much, and where. Your code runs "
+                                   "in this process. Exit status 0 all agree, 1 something is wrong or crashed, "
+                                   "2 the file cannot be imported.")
+    a.add_argument("path", metavar="YOUR_CODE.py", help="the Python file with your functions")
+    a.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    a.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the test inputs (default 0)")
+    a.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
+                   help="time limit of each call of your code (default 5)")
+    a.add_argument("--out", metavar="FILE.json", help="also write the JSON report to this file")
+    a.set_defaults(handler=_cmd_audit)
     return parser
 
 
@@ -468,6 +486,30 @@ def _cmd_sharpness(args) -> int:
     return 0
 
 
+def _cmd_audit(args) -> int:
+    import json
+
+    from .audit import AuditImportError, audit
+
+    try:
+        report = audit(args.path, seed=args.seed, timeout=args.timeout)
+    except AuditImportError as exc:
+        return _error(exc)
+    text = json.dumps(report.to_dict(), indent=2)
+    if args.out:
+        from .atomic import write_text
+
+        write_text(args.out, text + "\n")
+    print(text if args.json else report.format())
+    if report.runaway:
+        # A learner thread that could not be stopped would keep this process alive
+        # (and busy) after main returns: leave now, output flushed.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0 if report.ok else 1)
+    return 0 if report.ok else 1
+
+
 # ---------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------
@@ -496,7 +538,7 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
     if getattr(args, "handler", None) is None:
-        return _error("choose a command: train, gradcheck, graph, predict or reproduce (see 'nets --help')")
+        return _error("choose a command: train, gradcheck, graph, predict, reproduce, sharpness or audit (see 'nets --help')")
     try:
         return args.handler(args)
     except TrainingDiverged as exc:
