@@ -7,8 +7,9 @@ Contenders (``--contenders``, comma-separated):
 - ``engine-eager``: ``BinaryClassifier.step``, the same step with the graph built eagerly;
 - ``engine-faithful``: the replayed step with ``cost="faithful"`` (sigmoid then the post's logs,
   the cost the post and the peers compute), to compare like with like;
-- ``engine-gram``: one ``GramSolver.step()`` (W1 implicit; its one-off setup, G = X^T X and
-  P = W1 X, and the final W1 are timed separately and reported as setup/finish);
+- ``engine-gram``: one gram step (``nets.solvers.GramSolver`` with gradient descent, W1 implicit;
+  its one-off setup, G = X^T X and P = W1 X, and the final W1 are timed separately and
+  reported as setup/finish);
 - ``post``: the post's code (``nets.manual``, with the fixed backward): ``L_model_forward``,
   ``compute_cost``, ``L_model_backward``, ``update_parameters``. Every ratio is to this step;
 - ``pruned``: the same without the unneeded ``dA0 = W1.T @ dZ1`` (``pruned_L_model_backward``);
