@@ -32,7 +32,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from .data import DataError, load_feature_file
 from .model import BinaryClassifier

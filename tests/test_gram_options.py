@@ -122,6 +122,7 @@ def test_parameters_and_save_during_training_and_an_interrupt(tmp_path):
         for key in b_params:
             assert max_relative(g_params[key], b_params[key]) < 1e-10, (epoch, key)
             np.testing.assert_array_equal(g_saved[key], g_params[key])
+            np.testing.assert_array_equal(b_saved[key], b_params[key])
     # Interrupted after epoch 5: W1 was formed from its coordinates all the same.
     for key, value in final["backprop"].items():
         assert max_relative(final["gram"][key], value) < 1e-10, key

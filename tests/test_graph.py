@@ -2,7 +2,6 @@
 import re
 
 import numpy as np
-import pytest
 
 from autograd_mini import Tensor, no_grad, ops
 from autograd_mini.graph import collect, to_dot

@@ -16,7 +16,7 @@ import autograd_mini as am
 import autograd_mini.functional as F
 from autograd_mini import GraphReleasedError, Tensor, grad, hessian, hvp, no_grad
 from autograd_mini.op import Op
-from tests.strategies import ANY, OP_SPECS, arrays, floats_between, grad_cases, run_second_order_case
+from tests.strategies import OP_SPECS, arrays, floats_between, grad_cases, run_second_order_case
 
 ALL_OPS = sorted(OP_SPECS)
 
