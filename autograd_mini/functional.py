@@ -1,4 +1,4 @@
-"""Functions built on the ops: a fused affine map and the binary cross-entropy cost in its two forms."""
+"""Functions built on the ops: a fused affine map, a sum of squares, and the binary cross-entropy cost in its two forms."""
 from __future__ import annotations
 
 import numpy as np
@@ -61,3 +61,21 @@ def binary_cross_entropy_with_logits(Z, Y) -> Tensor:
     Y = _labels(Y, Z)
     _check_pair("binary_cross_entropy_with_logits", "Z", Z, Y)
     return apply(ops.BinaryCrossEntropyWithLogits(), Z, Y)
+
+
+def sum_of_squares(*tensors, start=None) -> Tensor:
+    """``start + ||t1||^2 + ||t2||^2 + ...`` (squares of every element, summed), as one op.
+
+    ``start`` (default 0) is a scalar added first, so that a term known in
+    another form (a norm computed without forming its matrix) keeps its place
+    in the sum. An L2 penalty over all the weights of a network in one graph
+    node; the same value and gradients as the sum written term by term.
+    """
+    if not tensors:
+        raise ValueError("sum_of_squares: give at least one tensor")
+    tensors = [as_tensor(t) for t in tensors]
+    first = tensors[0]
+    start = as_tensor(np.zeros((), dtype=first.dtype) if start is None else start, like=first)
+    if start.shape not in ((), (1,), (1, 1)):
+        raise ValueError(f"sum_of_squares: start must be a scalar, got shape {start.shape}")
+    return apply(ops.SumOfSquares(), start, *tensors)

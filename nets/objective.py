@@ -54,10 +54,9 @@ class Objective:
         computes it without forming W1).
         """
         weights = self.params[0::2]
-        total = (weights[0] * weights[0]).sum() if first_square is None else first_square
-        for W in weights[1:]:
-            total = total + (W * W).sum()
-        return total
+        if first_square is None:
+            return F.sum_of_squares(*weights)
+        return F.sum_of_squares(*weights[1:], start=first_square) if len(weights) > 1 else first_square
 
     def cost(self, X: Tensor | None, Y: Tensor, masks=None, Z1: Tensor | None = None,
              first_square: Tensor | None = None) -> Tensor:
