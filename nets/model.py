@@ -377,7 +377,7 @@ class BinaryClassifier:
                                      beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
             self._trainer = trainer
             step = 0
-            last_good = None  # (optimizer state, solver state) before the last update
+            last_good = None  # the optimizer's state (parameters included) before the last update
             try:
                 for epoch in range(steps_wanted):
                     if decay is not None:
@@ -393,12 +393,10 @@ class BinaryClassifier:
                         cost = trainer.gradients(columns, step_masks)
                         if not math.isfinite(cost):
                             if last_good is not None:
-                                updates.restore(last_good[0])
-                                trainer.restore(last_good[1])
+                                updates.restore(last_good)
                             where = "" if full_batch else f" (step {step})"
                             raise TrainingDiverged(epoch, f"the cost is {cost}{where}", unit=unit)
-                        last_good = (updates.state(), trainer.state())
-                        trainer.after_update(updates.learning_rate)
+                        last_good = updates.state()
                         updates.step()
                         step += 1
                         epoch_cost = cost if full_batch else epoch_cost + cost * size
@@ -411,7 +409,7 @@ class BinaryClassifier:
             finally:
                 # Also on an error or an interrupt: W1 must not stay implicit.
                 self._trainer = None
-                trainer.finish()
+                trainer.materialise()
                 for p in self._params:
                     p.grad = None
         history.steps = step

@@ -77,11 +77,12 @@ parameters and the cost as a graph) and the training data. ``fit`` composes it
 with an optimizer (:mod:`autograd_mini.optim`) over ``solver.trainable`` and a
 batch sampler (:mod:`nets.sampling`): per step it calls
 ``gradients(columns, masks)`` (the cost before the update, gradients left in
-the ``.grad`` of ``solver.trainable``), then ``after_update(learning_rate)``
-and the optimizer's ``step()``. ``state()``/``restore()`` let ``fit`` roll back
-a diverged step together with the optimizer's own state (which holds gram's
-coordinates and their buffers); ``materialise()`` writes any implicit
-parameter back into its Tensor.
+the ``.grad`` of ``solver.trainable``), then the optimizer's ``step()``. A
+solver keeps no state of its own between steps beyond its traces: gram's
+coordinates and their buffers are the optimizer's parameters, so the
+optimizer's ``state()``/``restore()`` roll a diverged step back whole.
+``materialise()`` writes any implicit parameter back into its Tensor (at the
+end of a fit, and when someone asks for the parameters during one).
 """
 from __future__ import annotations
 
@@ -205,19 +206,7 @@ class BackpropSolver:
             replay.backward()
         return value
 
-    def after_update(self, learning_rate: float) -> None:
-        """Nothing is implicit in this solver."""
-
-    def state(self):
-        return None
-
-    def restore(self, state) -> None:
-        """Nothing is implicit in this solver."""
-
     def materialise(self) -> None:
-        """Nothing is implicit in this solver."""
-
-    def finish(self) -> None:
         """Nothing is implicit in this solver."""
 
 
@@ -313,22 +302,9 @@ class GramSolver:
             self.a.grad, self.C.grad = kappa * a, D + kappa * C
         return value
 
-    def after_update(self, learning_rate: float) -> None:
-        """Nothing to do: the optimizer updates the coordinates a and C itself."""
-
-    def state(self):
-        """None: a, C and their buffers are the optimizer's parameters, in its own state."""
-        return None
-
-    def restore(self, state) -> None:
-        """Nothing: see :meth:`state`."""
-
     def materialise(self) -> None:
         """Write the current W1 = a W1_0 + C X^T into the model's first parameter."""
         self.W1.data = self.a.data * self.W1_initial + self.C.data @ self.X.T
-
-    def finish(self) -> None:
-        self.materialise()
 
 
 def gradient_descent_step(objective, X, Y, learning_rate: float, solver: str = "backprop", replay: bool = True):
@@ -342,7 +318,6 @@ def gradient_descent_step(objective, X, Y, learning_rate: float, solver: str = "
 
     def step() -> float:
         cost = trainer.gradients()
-        trainer.after_update(optimizer.learning_rate)
         optimizer.step()
         return cost
 
