@@ -139,8 +139,30 @@ def build_parser() -> argparse.ArgumentParser:
     def common_model_options(p, layers_default: str):
         p.add_argument("--layers", type=_layers, default=_layers(layers_default), metavar="N,N,...,1",
                        help=f"layer sizes, input first, ending in 1 (default {layers_default})")
+        cost_option(p)
+
+    def cost_option(p):
         p.add_argument("--cost", choices=COSTS, default="stable",
                        help="stable: fused cross-entropy on the logits (default); faithful: the post's log(sigmoid)")
+
+    def start_options(p):
+        """Where training starts: the initialisation, its seed, the learning rate (train and sharpness)."""
+        p.add_argument("--init", choices=sorted(INITS), default="xavier", help="weight initialisation (default xavier)")
+        p.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the weight initialisation (default 1)")
+        p.add_argument("--learning-rate", type=_learning_rate, default=0.0075, metavar="RATE",
+                       help="gradient-descent step size (default 0.0075)")
+
+    def run_options(p):
+        """How a training run is computed and where it is written (train and sharpness)."""
+        p.add_argument("--dtype", choices=sorted(DTYPES), default="float64", help="precision (default float64)")
+        p.add_argument("--solver", choices=SOLVERS, default="auto", help="how gradients are computed (default auto)")
+        p.add_argument("--out", metavar="DIR", help="output folder (default: a new runs/<timestamp>-<id>)")
+        p.add_argument("--overwrite", action="store_true", help="write into an existing non-empty --out folder")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        # Small synthetic data sets, for tests and quick tries (not in --help).
+        p.add_argument("--image-size", type=_int_at_least(8), default=64, help=argparse.SUPPRESS)
+        p.add_argument("--n-train", type=_int_at_least(1), default=209, help=argparse.SUPPRESS)
+        p.add_argument("--n-test", type=_int_at_least(1), default=50, help=argparse.SUPPRESS)
 
     # train ------------------------------------------------------------------
     t = sub.add_parser("train", help="train on the catvnoncat data (or synthetic data) and write a run folder",
@@ -152,12 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: built-in synthetic data)")
     t.add_argument("--layers", type=_layers, default=None, metavar="N,N,...,1",
                    help="layer sizes, input first, ending in 1 (default: the input size, then 20,7,5,1)")
-    t.add_argument("--cost", choices=COSTS, default="stable",
-                   help="stable: fused cross-entropy on the logits (default); faithful: the post's log(sigmoid)")
-    t.add_argument("--init", choices=sorted(INITS), default="xavier", help="weight initialisation (default xavier)")
-    t.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the weight initialisation (default 1)")
-    t.add_argument("--learning-rate", type=_learning_rate, default=0.0075, metavar="RATE",
-                   help="gradient-descent step size (default 0.0075)")
+    cost_option(t)
+    start_options(t)
     t.add_argument("--iterations", type=_int_at_least(1), default=None,
                    help="full-batch gradient steps (default 2500); not with --batch-size")
     t.add_argument("--batch-size", type=_int_at_least(1), default=None, metavar="N",
@@ -182,15 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="epochs between steps of the scheduled decay (default 1000)")
     t.add_argument("--print-every", type=_int_at_least(1), default=100, metavar="N",
                    help="print and record the cost every N iterations or epochs (default 100)")
-    t.add_argument("--dtype", choices=sorted(DTYPES), default="float64", help="precision (default float64)")
-    t.add_argument("--solver", choices=SOLVERS, default="auto", help="how gradients are computed (default auto)")
-    t.add_argument("--out", metavar="DIR", help="run folder (default: a new runs/<timestamp>-<id>)")
-    t.add_argument("--overwrite", action="store_true", help="write into an existing non-empty --out folder")
-    t.add_argument("--no-progress", action="store_true", help="no progress bar")
-    # Small synthetic data sets, for tests and quick tries (not in --help).
-    t.add_argument("--image-size", type=_int_at_least(8), default=64, help=argparse.SUPPRESS)
-    t.add_argument("--n-train", type=_int_at_least(1), default=209, help=argparse.SUPPRESS)
-    t.add_argument("--n-test", type=_int_at_least(1), default=50, help=argparse.SUPPRESS)
+    run_options(t)
     t.set_defaults(handler=_cmd_train)
 
     # gradcheck --------------------------------------------------------------
@@ -257,10 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--data", metavar="DIR",
                    help="folder with train_catvnoncat.h5 and test_catvnoncat.h5 (default: built-in synthetic data)")
     common_model_options(h, "12288,20,7,5,1")
-    h.add_argument("--init", choices=sorted(INITS), default="xavier", help="weight initialisation (default xavier)")
-    h.add_argument("--seed", type=_int_at_least(0), default=1, help="seed of the weight initialisation (default 1)")
-    h.add_argument("--learning-rate", type=_learning_rate, default=0.0075, metavar="RATE",
-                   help="gradient-descent step size (default 0.0075)")
+    start_options(h)
     h.add_argument("--iterations", type=_int_at_least(1), default=2500, help="number of iterations (default 2500)")
     h.add_argument("--every", type=_int_at_least(1), default=100, metavar="N",
                    help="measure the sharpness every N iterations (default 100)")
@@ -268,14 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="measure only from this iteration on (default 0); e.g. --start 480 --every 1")
     h.add_argument("--print-every", type=_int_at_least(1), default=None, metavar="N",
                    help="also print the cost every N iterations (default: only with the measurements)")
-    h.add_argument("--dtype", choices=sorted(DTYPES), default="float64", help="precision (default float64)")
-    h.add_argument("--solver", choices=SOLVERS, default="auto", help="how gradients are computed (default auto)")
-    h.add_argument("--out", metavar="DIR", help="output folder (default: a new runs/<timestamp>-<id>)")
-    h.add_argument("--overwrite", action="store_true", help="write into an existing non-empty --out folder")
-    h.add_argument("--no-progress", action="store_true", help="no progress bar")
-    h.add_argument("--image-size", type=_int_at_least(8), default=64, help=argparse.SUPPRESS)
-    h.add_argument("--n-train", type=_int_at_least(1), default=209, help=argparse.SUPPRESS)
-    h.add_argument("--n-test", type=_int_at_least(1), default=50, help=argparse.SUPPRESS)
+    run_options(h)
     h.set_defaults(handler=_cmd_sharpness)
 
     # audit ------------------------------------------------------------------
