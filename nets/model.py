@@ -353,10 +353,14 @@ class BinaryClassifier:
         chosen = choose_solver(solver, self.layer_dims, m, steps_wanted, full_batch=full_batch,
                                optimizer=optimizer, l2=l2, keep_prob=keep_prob, batch_size=batch_size)
 
-        shuffle_rng, mask_rng = seeded_streams(self.seed, 2)
+        dropout = keep_prob < 1 and bool(objective.hidden_widths)
+        # Two independent streams from the model's seed, drawn only when a
+        # shuffle or a mask will use them (making them costs more than a small step).
+        needs_streams = (not full_batch and shuffle_seed is None) or (dropout and dropout_seed is None)
+        shuffle_rng, mask_rng = seeded_streams(self.seed, 2) if needs_streams else (None, None)
         sampler = FullBatch(m) if full_batch else MiniBatches(m, batch_size, shuffle_rng, shuffle_seed)
         masks = None
-        if keep_prob < 1 and objective.hidden_widths:
+        if dropout:
             masks = DropoutMasks(objective.hidden_widths, keep_prob, self.dtype, mask_rng, dropout_seed)
 
         history = FitHistory()

@@ -48,8 +48,13 @@ class _Reseeded:
         self.function, self.what = function, what
         self.rng = np.random.RandomState()
 
-    def __call__(self, argument: int):
-        self.rng.seed(_seed_from(self.function, argument, self.what))
+    def seed_for(self, argument: int) -> int:
+        """The seed the function gives for ``argument`` (checked)."""
+        return _seed_from(self.function, argument, self.what)
+
+    def __call__(self, argument: int, seed: int | None = None):
+        """The RandomState in the state ``RandomState(function(argument))`` starts in."""
+        self.rng.seed(self.seed_for(argument) if seed is None else seed)
         return self.rng
 
 
@@ -96,19 +101,18 @@ class DropoutMasks:
 
     def __init__(self, widths, keep_prob: float, dtype, rng=None, seed_function=None):
         self.widths, self.keep_prob, self.dtype = list(widths), keep_prob, dtype
-        self.rng, self.seed_function = rng, seed_function
-        self.reseeded = np.random.RandomState()
+        self.rng = rng
+        self.reseeded = None if seed_function is None else _Reseeded(seed_function, "dropout_seed")
         # (seed, batch size, masks) of the last reseeded draw: the same seed draws
         # the same masks, so a repeated seed (the course's constant 1) reuses them.
         self._last = None
 
     def draw(self, step: int, batch_size: int) -> list:
-        if self.seed_function is None:
+        if self.reseeded is None:
             return self._masks(self.rng, batch_size)
-        seed = _seed_from(self.seed_function, step, "dropout_seed")
+        seed = self.reseeded.seed_for(step)
         if self._last is None or self._last[:2] != (seed, batch_size):
-            self.reseeded.seed(seed)
-            self._last = (seed, batch_size, self._masks(self.reseeded, batch_size))
+            self._last = (seed, batch_size, self._masks(self.reseeded(step, seed), batch_size))
         return self._last[2]
 
     def _masks(self, rng, batch_size: int) -> list:
