@@ -361,14 +361,10 @@ def _cmd_reproduce(args) -> int:
     if args.json:
         print(json.dumps({"experiment": result["experiment"],
                           "runs": [{k: r[k] for k in ("name", "costs", "train_accuracy", "test_accuracy")}
-                                   for r in result["runs"]]}, indent=2, default=_json_number))
+                                   for r in result["runs"]]}, indent=2))
     else:
         print(table(result))
     return 0
-
-
-def _json_number(value):
-    raise TypeError(f"not JSON serialisable: {value!r}")
 
 
 def _cmd_gradcheck(args) -> int:
