@@ -14,6 +14,7 @@ from .tensor import Tensor, apply, as_tensor
 from . import functional, optim
 from .gradcheck import GradcheckError, gradcheck
 from .replay import Replay, ReplayError
+from . import tuning
 from .engine import grad
 from .second_order import hessian, hvp
 
@@ -37,5 +38,6 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "optim",
+    "tuning",
     "sum_to_shape",
 ]

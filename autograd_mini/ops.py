@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .op import Op
+from . import tuning
 
 
 def _normalize_axes(axis, ndim: int):
@@ -85,28 +86,6 @@ def _check_product(op_name: str, a: np.ndarray, b: np.ndarray, ndims: tuple) -> 
             f"{op_name}: shapes {a.shape} and {b.shape} do not align: "
             f"{a.shape[-1]} (last axis of the left) != {b.shape[0]} (first axis of the right)"
         )
-
-
-def matmul2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for 2-D arrays in a forward pass, in the orientation OpenBLAS runs better.
-
-    A product with few rows, more columns and a still longer inner dimension
-    (the tutorial's first layer: (20 x 12288) @ (12288 x 209)) is computed as
-    ``(b.T @ a.T).T``: the same sums of products, but OpenBLAS partitions the
-    tall orientation much better (measured when this was written: about 1.45x
-    for that product; the tutorial's step fell from 0.75 to 0.67 of the post's,
-    side by side). The result is
-    Fortran-ordered, which every numpy operation accepts as it is.
-
-    VJPs keep numpy's orientation: a turned weight gradient comes out
-    Fortran-ordered next to a C-ordered weight, which slowed the update of the
-    small benchmark net by about 4%, and turning the tutorial's ``dZ1 @ X.T``
-    made OpenBLAS hold about 20 MB more of buffers for no measurable gain.
-    """
-    rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
-    if rows < cols < inner:
-        return (b.T @ a.T).T
-    return a @ b
 
 
 class Add(Op):
@@ -201,7 +180,8 @@ class MatMul(Op):
     ``a`` is a row ``(1, n)`` and a 1-D ``b`` a column ``(n, 1)`` whose added axis
     numpy drops from the result; the VJPs are computed on the 2-D views and
     reshaped back. Each VJP is computed only if its input needs a gradient, and
-    only the operand that VJP needs is saved.
+    only the operand that VJP needs is saved. 2-D products, the VJPs' included,
+    run in the orientation measured fastest (:mod:`autograd_mini.tuning`).
     """
 
     __slots__ = ("a", "b", "a_shape", "b_shape")
@@ -215,13 +195,13 @@ class MatMul(Op):
         self.b = b if need_a else None
         self.a_shape, self.b_shape = a.shape, b.shape
         if a.ndim == 2 and b.ndim == 2:
-            return matmul2d(a, b)
+            return tuning.matmul(a, b)
         return a @ b
 
     def backward(self, g):
         need_a, need_b = self.needs_input_grad
         if len(self.a_shape) == 2 and len(self.b_shape) == 2:
-            return (g @ self.b.T if need_a else None, self.a.T @ g if need_b else None)
+            return (tuning.matmul(g, self.b.T) if need_a else None, tuning.matmul(self.a.T, g) if need_b else None)
         rows = 1 if len(self.a_shape) == 1 else self.a_shape[0]
         cols = 1 if len(self.b_shape) == 1 else self.b_shape[1]
         g2 = g.reshape(rows, cols)
@@ -257,7 +237,8 @@ class Affine(Op):
     One op instead of a MatMul and an Add: one node less to record and visit,
     and the sum is done in place on the fresh product, so no temporary. VJPs:
     ``dw = g @ x.T``, ``dx = w.T @ g``, ``dc = g`` (the engine sums it to ``c``'s
-    shape, as for any broadcast input).
+    shape, as for any broadcast input). The products run in the orientation
+    measured fastest (:mod:`autograd_mini.tuning`).
     """
 
     __slots__ = ("w", "x")
@@ -266,7 +247,7 @@ class Affine(Op):
 
     def forward(self, w, x, c):
         _check_product("affine", w, x, (2,))
-        product = matmul2d(w, x)
+        product = tuning.matmul(w, x)
         # No shape or dtype checks up front: this runs once per layer per step.
         # numpy refuses a c that does not broadcast, and a c larger than the
         # product would change the result's shape; both are reported below.
@@ -289,7 +270,8 @@ class Affine(Op):
 
     def backward(self, g):
         need_w, need_x, need_c = self.needs_input_grad
-        return (g @ self.x.T if need_w else None, self.w.T @ g if need_x else None, g if need_c else None)
+        return (tuning.matmul(g, self.x.T) if need_w else None, tuning.matmul(self.w.T, g) if need_x else None,
+                g if need_c else None)
 
     def backward_graph(self, g, out):
         w, x, _ = self.inputs

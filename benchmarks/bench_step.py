@@ -14,8 +14,8 @@ Contenders (``--contenders``, comma-separated):
   ``compute_cost``, ``L_model_backward``, ``update_parameters``. Every ratio is to this step;
 - ``pruned``: the same without the unneeded ``dA0 = W1.T @ dZ1`` (``pruned_L_model_backward``);
 - ``first-layer``: not a training step, a floor: only the first layer's two products that
-  backprop cannot avoid, ``W1 @ X`` (as the engine computes it, ``ops.matmul2d``) and
-  ``dZ1 @ X.T``, on the same arrays;
+  backprop cannot avoid, ``W1 @ X`` and ``dZ1 @ X.T``, each in the
+  orientation the engine measured fastest (``autograd_mini.tuning``),, on the same arrays;
 - ``torch``, ``jax``, ``autograd``, ``mygrad``: ``benchmarks/peers.py``; skipped with a note
   when they do not import.
 
@@ -136,14 +136,14 @@ def make_step(contender: str, dims, X, Y, dtype: str):
 
     params = initialize(dims, "xavier", 1, dtype)
     if contender == "first-layer":
-        from autograd_mini.ops import matmul2d
+        from autograd_mini.tuning import matmul
 
         W1 = params["W1"]
         dZ1 = np.random.RandomState(0).standard_normal((dims[1], X.shape[1])).astype(dtype)
 
         def step():
-            matmul2d(W1, X)
-            dZ1 @ X.T
+            matmul(W1, X)
+            matmul(dZ1, X.T)
 
         return step, extras
 

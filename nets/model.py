@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import autograd_mini.functional as F
-from autograd_mini import Tensor, no_grad
+from autograd_mini import Tensor, no_grad, tuning
 from autograd_mini.optim import (OPTIMIZERS, GradientDescent, check_hyper_parameters, inverse_decay,
                                  make_optimizer, scheduled_decay)
 
@@ -372,11 +372,13 @@ class BinaryClassifier:
         start = time.perf_counter()
         # A diverging run overflows on its way to the non-finite cost that stops
         # it; TrainingDiverged reports that, numpy's warnings would only repeat it.
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        # The tuning scope: products run on the BLAS threads measured best for
+        # them, and the thread counts are put back when training ends.
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"), tuning.scope():
             if chosen == "gram":
                 trainer = GramSolver(objective, batch.X.data, batch.Y.data)
             else:
-                trainer = BackpropSolver(objective, batch.X.data, batch.Y.data, replay=replay)
+                trainer = BackpropSolver(objective, batch.X.data, batch.Y.data, replay=replay, batch_size=batch_size)
             updates = make_optimizer(optimizer, trainer.trainable, learning_rate,
                                      beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
             self._trainer = trainer

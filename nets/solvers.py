@@ -90,7 +90,7 @@ import math
 
 import numpy as np
 
-from autograd_mini import Replay, Tensor
+from autograd_mini import Replay, Tensor, tuning
 from autograd_mini.optim import OPTIMIZERS, GradientDescent
 
 SOLVERS = ("auto", "backprop", "gram")
@@ -162,11 +162,17 @@ class BackpropSolver:
     numbers as eager mode without rebuilding the graph in Python; the data,
     labels and dropout masks are leaves whose arrays change every step.
     ``replay=False`` builds the graph eagerly every step.
+
+    X is kept in the memory order measured fastest for the first layer's
+    products and for gathering batches of ``batch_size`` columns
+    (:func:`autograd_mini.tuning.operand_layout`): a copy in the other order
+    when that wins, X itself otherwise.
     """
 
     name = "backprop"
 
-    def __init__(self, objective, X: np.ndarray, Y: np.ndarray, replay: bool = True):
+    def __init__(self, objective, X: np.ndarray, Y: np.ndarray, replay: bool = True, batch_size: int | None = None):
+        X = tuning.operand_layout(X, rows=objective.params[0].shape[0], batch=batch_size)
         self.objective, self.X, self.Y, self.replay = objective, X, Y, replay
         self.trainable = list(objective.params)
         # batch size -> (X leaf, Y leaf, mask leaves, Replay)
