@@ -214,8 +214,9 @@ class Tuner:
                 candidates[name]()
                 best[name] = min(best[name], self.timer() - start)
         ranked = sorted(names, key=best.get)
-        winner, runner_up = ranked[0], ranked[1]
-        choice = winner if best[winner] < best[runner_up] * (1 - self.margin) else names[0]
+        choice = names[0]
+        if len(ranked) > 1 and best[ranked[0]] < best[ranked[1]] * (1 - self.margin):
+            choice = ranked[0]
         return {"choice": choice, "seconds": best}
 
     # ------------------------------------------------------------------ data
