@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -69,23 +70,23 @@ class _Group:
 
     def __init__(self, members, params):
         self.members = members  # indices into the optimizer's params
-        self.pieces = []  # (start, stop, shape) of each member
+        self.pieces = []  # (slice of the flat array, shape) of each member
         start = 0
         for i in members:
             size = params[i].data.size
-            self.pieces.append((start, start + size, params[i].data.shape))
+            self.pieces.append((slice(start, start + size), params[i].data.shape))
             start += size
         self.size = start
         self.dtype = params[members[0]].data.dtype
 
     def flatten(self, arrays) -> np.ndarray:
         """The members' arrays as one flat array (a copy; C order within each piece)."""
-        if len(arrays) == 1:
-            return np.array(arrays[0], dtype=self.dtype, copy=True).reshape(-1)
-        return np.concatenate([a.reshape(-1) for a in arrays])
+        # ravel: a view of a C-ordered array, a C-order copy of any other
+        # (much cheaper per call than reshape(-1)); concatenate always copies.
+        return np.concatenate([a.ravel() for a in arrays])
 
     def views(self, flat):
-        return [flat[start:stop].reshape(shape) for start, stop, shape in self.pieces]
+        return [flat[piece].reshape(shape) for piece, shape in self.pieces]
 
 
 class Optimizer:
@@ -139,7 +140,7 @@ class Optimizer:
         """Group k's flat array, rebuilt from the parameters' current data when one was reassigned."""
         group, handed = self._groups[k], self._handed[k]
         datas = [self.params[i].data for i in group.members]
-        if len(handed) != len(datas) or any(d is not h for d, h in zip(datas, handed)):
+        if len(handed) != len(datas) or not all(map(operator.is_, datas, handed)):
             self._install(k, group.flatten(datas))
         return self._flats[k]
 
@@ -162,7 +163,7 @@ class Optimizer:
         for k, group in enumerate(self._groups):
             value = self._take_in(k)
             grads = [params[i].grad for i in group.members]
-            grad = grads[0].reshape(-1) if len(grads) == 1 else np.concatenate([g.reshape(-1) for g in grads])
+            grad = group.flatten(grads)
             self._install(k, self._update(k, value, grad))
             for i in group.members:
                 params[i].grad = None

@@ -57,6 +57,13 @@ class Replay:
             for t in graph.tensors
             if t.op is not None
         ]
+        #: The backward pass's schedule, computed once: output-last order, and
+        #: for each op only the (position, slot) of the inputs that need a VJP.
+        self.reverse_program = [
+            (op, out, tuple((position, index) for position, (index, needed)
+                            in enumerate(zip(inputs, op.needs_input_grad)) if needed))
+            for op, inputs, out in reversed(self.program)
+        ]
         #: Tensors whose gradient backward() stores: leaves that require grad and retain_grad() tensors.
         self.grad_owners = [
             (slot[id(t)], t) for t in graph.tensors if t.requires_grad and (t.op is None or t._retains_grad)
@@ -103,15 +110,19 @@ class Replay:
         grads = [None] * self.size
         grads[self.root] = np.ones(self.root_shape, dtype=self.root_dtype)
         check = _AnomalyMode.enabled
-        for op, inputs, out in reversed(self.program):
+        values = self.values
+        for op, out, wanted in self.reverse_program:
             g = grads[out]
             if g is None:
                 continue
             vjps = op.backward(g)
-            for position, (index, needed) in enumerate(zip(inputs, op.needs_input_grad)):
-                if not needed:
-                    continue
-                vjp = conform(op, position, vjps[position], self.values[index], check)
+            for position, index in wanted:
+                vjp = vjps[position]
+                like = values[index]
+                # conform() is the one place that unbroadcasts and casts; most
+                # VJPs already have their input's shape and dtype.
+                if check or type(vjp) is not np.ndarray or vjp.shape != like.shape or vjp.dtype != like.dtype:
+                    vjp = conform(op, position, vjp, like, check)
                 previous = grads[index]
                 grads[index] = vjp if previous is None else previous + vjp
             op.release()  # as eager mode does: free what the op saved for this pass

@@ -254,8 +254,8 @@ class Tuner:
         for name, A in arrays.items():
             total = 0.0
             if picks is not None:
-                total += self._fastest({"gather": lambda: A[:, picks]})["seconds"]["gather"]
-                A = A[:, picks]
+                total += self._fastest({"gather": lambda: _gather(A, picks)})["seconds"]["gather"]
+                A = _gather(A, picks)
             # The products' own decisions time both orientations; the layout
             # costs what its products cost in their chosen orientations.
             for left, right in ((W, A), (G, A.T)):
@@ -308,6 +308,10 @@ class Tuner:
         """Forget every decision (the next products are measured again)."""
         self.plans.clear()
         self.layouts.clear()
+
+
+def _gather(A, picks):
+    return A[:, picks]
 
 
 def _in_layout(X, choice):

@@ -146,3 +146,47 @@ def test_clear_errors():
 def test_decay_rules_equal_the_course_functions(lr0, epoch, rate, interval):
     assert inverse_decay(lr0, epoch, rate) == manual.update_lr(lr0, epoch, rate)
     assert scheduled_decay(lr0, epoch, rate, interval) == manual.schedule_lr_decay(lr0, epoch, rate, interval)
+
+
+# ----------------------------------------------------------------------------- the flat layout
+
+
+def test_parameters_of_one_dtype_live_in_one_flat_array():
+    tensors = [Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True), Tensor(np.ones((2, 1)), requires_grad=True),
+               Tensor(np.zeros((1, 2), dtype=np.float32), requires_grad=True)]
+    opt = Momentum(tensors, 0.1, beta=0.5)
+    first, second, third = (t.data for t in tensors)
+    assert first.base is not None and first.base is second.base  # views of one float64 array
+    assert third.base is not first.base and third.dtype == np.float32  # another dtype, another array
+    np.testing.assert_array_equal(first, np.arange(6.0).reshape(2, 3))
+    # Gradients in any memory order, updated elementwise exactly as one parameter at a time.
+    grads = [np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.full((2, 1), 2.0), np.ones((1, 2), np.float32)]
+    for t, g in zip(tensors, grads):
+        t.grad = g
+    opt.step()
+    for t, start, g in zip(tensors, (first, second, third), grads):
+        v = 0.5 * np.zeros_like(g) + (1 - 0.5) * g
+        np.testing.assert_array_equal(t.data, start - 0.1 * v)
+        assert t.data.dtype == start.dtype and t.data.shape == start.shape
+
+
+def test_a_data_assigned_between_steps_is_taken_in():
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    b = Tensor(np.zeros((2, 1)), requires_grad=True)
+    opt = GradientDescent([W, b], 0.5)
+    snapshot = opt.state()
+    W.data = np.full((2, 2), 4.0)  # from outside, as gram's materialise or a user would
+    W.grad, b.grad = np.ones((2, 2)), np.ones((2, 1))
+    opt.step()
+    np.testing.assert_array_equal(W.data, np.full((2, 2), 3.5))
+    np.testing.assert_array_equal(b.data, np.full((2, 1), -0.5))
+    opt.restore(snapshot)
+    np.testing.assert_array_equal(W.data, np.ones((2, 2)))
+    np.testing.assert_array_equal(b.data, np.zeros((2, 1)))
+    # A snapshot taken after an outside assignment holds the assigned values.
+    W.data = np.full((2, 2), 7.0)
+    later = opt.state()
+    W.grad, b.grad = np.ones((2, 2)), np.ones((2, 1))
+    opt.step()
+    opt.restore(later)
+    np.testing.assert_array_equal(W.data, np.full((2, 2), 7.0))
