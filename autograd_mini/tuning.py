@@ -254,7 +254,7 @@ class Tuner:
         for name, A in arrays.items():
             total = 0.0
             if picks is not None:
-                total += self._fastest({"gather": lambda: _gather(A, picks)})["seconds"]["gather"]
+                total += self._fastest({"gather": lambda A=A: _gather(A, picks)})["seconds"]["gather"]
                 A = _gather(A, picks)
             # The products' own decisions time both orientations; the layout
             # costs what its products cost in their chosen orientations.

@@ -179,7 +179,7 @@ def test_large_products_keep_every_thread_and_ties_leave_the_count_alone(costed)
 
 
 def test_a_thread_limit_set_before_the_scope_is_respected(costed):
-    tuner, costs, _, threads = costed
+    tuner, _, _, threads = costed
     threads.count = 1  # the caller limited BLAS to one thread
     large_a, large_b = arrays((4, 50), (50, 10))
     with tuner.scope():
@@ -215,7 +215,7 @@ def test_operand_layout_keeps_x_when_no_copy_is_clearly_faster(costed):
 
 
 def test_operand_layout_times_the_gather_of_batches(costed):
-    tuner, costs, _, _ = costed
+    tuner, _, _, _ = costed
     clock = tuner.timer
     X = np.ascontiguousarray(np.random.default_rng(1).standard_normal((200, 30)))
 
