@@ -21,15 +21,28 @@ def sum_to_shape(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     shape = tuple(shape)
     if array.shape == shape:
         return array
-    extra = array.ndim - len(shape)
-    if extra < 0:
-        raise ValueError(f"sum_to_shape: cannot reduce shape {array.shape} to {shape}")
-    axes = list(range(extra))
-    for i, (target, actual) in enumerate(zip(shape, array.shape[extra:])):
-        if target != actual:
-            if target != 1:
-                raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {array.shape}")
-            axes.append(extra + i)
-    reduced = array.sum(axis=tuple(axes), keepdims=True)
+    plan = _PLANS.get((array.shape, shape))
+    if plan is None:
+        plan = _PLANS[(array.shape, shape)] = _reduction(array.shape, shape)
+    axes, extra = plan
+    reduced = array.sum(axis=axes, keepdims=True)
     # keepdims leaves exactly ``shape`` unless broadcasting prepended axes.
     return reduced.reshape(shape) if extra else reduced
+
+
+#: (from shape, to shape) -> (axes, prepended axes): a step sums the same shapes every time.
+_PLANS: dict = {}
+
+
+def _reduction(source: tuple, shape: tuple):
+    extra = len(source) - len(shape)
+    if extra < 0:
+        raise ValueError(f"sum_to_shape: cannot reduce shape {source} to {shape}")
+    axes = list(range(extra))
+    for i, (target, actual) in enumerate(zip(shape, source[extra:])):
+        if target != actual:
+            if target != 1:
+                raise ValueError(f"sum_to_shape: shape {shape} does not broadcast to {source}")
+            axes.append(extra + i)
+    # One axis as an int: numpy's reduction takes that path faster than a tuple.
+    return (axes[0] if len(axes) == 1 else tuple(axes)), extra

@@ -342,9 +342,9 @@ def _enabled_by_environment() -> bool:
 TUNER = Tuner(enabled=_enabled_by_environment())
 
 
-def matmul(a, b):
-    """``a @ b`` for 2-D arrays, as :meth:`Tuner.matmul` of the process's tuner."""
-    return TUNER.matmul(a, b)
+#: ``matmul(a, b)``: ``a @ b`` for 2-D arrays, as :meth:`Tuner.matmul` of the
+#: process's tuner (its bound method: no extra call on the hot path).
+matmul = TUNER.matmul
 
 
 def operand_layout(X, rows: int, batch: int | None = None):
