@@ -5,8 +5,10 @@ import functools
 
 
 class _GradMode:
-    # A tiny mutable holder so that every module reads the same flag.
+    # A tiny mutable holder so that every module reads the same flags.
     enabled = True
+    #: True while a Replay traces: ops on constants are recorded as well.
+    tracing = False
 
 
 def is_grad_enabled() -> bool:

@@ -19,7 +19,9 @@ checks equality step for step). Like any tracer it records one path: Python
 control flow that depends on values is frozen as it went during the trace, and
 the leaves must keep the shapes and dtypes they had (checked, :class:`ReplayError`
 otherwise). Leaves are read from the Tensor objects at every replay, so assign
-new arrays to ``leaf.data`` rather than creating new leaf tensors.
+new arrays to ``leaf.data`` rather than creating new leaf tensors. Everything
+computed from leaves is recomputed, also what needs no gradient (``1 - Y``
+from a new batch's labels): while tracing, ops on constants are recorded too.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ import numpy as np
 from .anomaly import _AnomalyMode, check_forward
 from .engine import conform, store_grad
 from .graph import collect
+from .grad_mode import _GradMode
 
 
 class ReplayError(RuntimeError):
@@ -38,7 +41,13 @@ class Replay:
     """The recorded graph of ``fn()``; see the module docstring."""
 
     def __init__(self, fn):
-        root = fn()
+        # Tracing records ops on constants too (apply() says why), so that
+        # everything computed from a leaf is recomputed from its current data.
+        previous, _GradMode.tracing = _GradMode.tracing, True
+        try:
+            root = fn()
+        finally:
+            _GradMode.tracing = previous
         if not hasattr(root, "op"):
             raise TypeError(f"Replay: fn must return a Tensor, got {type(root).__name__}")
         graph = collect(root)

@@ -60,12 +60,12 @@ class Tensor:
         self._seq = next(_creation_counter)
 
     @classmethod
-    def _from_op(cls, data: np.ndarray, op) -> "Tensor":
+    def _from_op(cls, data: np.ndarray, op, requires_grad: bool | None = None) -> "Tensor":
         # The fast constructor for op results: no conversion, no checks.
         t = cls.__new__(cls)
         t.data = data
         t.grad = None
-        t.requires_grad = op is not None
+        t.requires_grad = op is not None if requires_grad is None else requires_grad
         t.op = op
         t.name = None
         t._retains_grad = False
@@ -243,7 +243,10 @@ def apply(op, *inputs: Tensor) -> Tensor:
 
     The op is recorded when grad mode is on and at least one input requires
     grad; ``op.needs_input_grad`` tells it which VJPs (and saved arrays) will
-    be wanted. This runs once per op call, so it is kept lean: no checks on
+    be wanted. While :class:`autograd_mini.Replay` traces, ops on constants
+    alone are recorded too (their results still do not require grad): a
+    replay must recompute ``1 - Y`` from the Y of each step, not keep the
+    traced value. This runs once per op call, so it is kept lean: no checks on
     the happy path, a readable error when numpy refuses the operands.
     """
     needs = tuple([t.requires_grad for t in inputs])
@@ -264,6 +267,9 @@ def apply(op, *inputs: Tensor) -> Tensor:
     if record:
         op.inputs = inputs
         return Tensor._from_op(out, op)
+    if _GradMode.tracing and _GradMode.enabled:
+        op.inputs = inputs
+        return Tensor._from_op(out, op, requires_grad=False)
     return Tensor._from_op(out, None)
 
 
