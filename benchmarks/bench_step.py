@@ -24,8 +24,10 @@ Contenders (``--contenders``, comma-separated):
   the memory order ``tuning.operand_layout`` chooses (as the engine's solver keeps it, the copy
   if any inside the run's time), plus the gather of each mini-batch's columns;
 - ``torch``, ``jax``, ``autograd``, ``mygrad``: ``benchmarks/peers.py``, built once per process
-  (outside the timing, like the post's initialisation), then N steps; skipped with a note when
-  they do not import.
+  (outside the timing, like the post's initialisation: each keeps its own copy of X in X's
+  memory order), then N steps (``step()``, or ``step(X_batch, Y_batch)`` on the post's
+  mini-batches); their parameters go on from the warm-up run. Skipped with a note when they
+  do not import.
 
 The matrix: nets (``--nets``) ``tutorial`` [12288, 20, 7, 5, 1] on the 209 training images (the
 real cat/non-cat X when present) and ``small`` [64, 32, 16, 1] on m = 256 random examples (seed
@@ -34,7 +36,8 @@ real cat/non-cat X when present) and ``small`` [64, 32, 16, 1] on m = 256 random
 a user's own array usually is); batches (``--batches``) ``full`` and ``64`` (mini-batches of
 64; ``--quick`` uses 16, its data being small). Every contender runs on the whole matrix (a
 ``--quick`` smoke run runs the contenders other than ``CORE`` on the first net, dtype and layout
-listed only, both batch modes, to stay short). All contenders start from the same parameters
+listed only, both batch modes, to stay short). A mini-batch size of m or more is left out as
+not applicable (``fit`` would train full batch). All contenders start from the same parameters
 (xavier, seed 1) and the same X, Y arrays, learning rate 0.0075.
 
 Runs: ``--steps`` steps for the tutorial net (default 100), ``--small-steps`` for the small net
@@ -52,26 +55,31 @@ configuration (``--warmup`` steps, default 3; one epoch for mini-batches). The e
 per-process measurements (``autograd_mini.tuning``: orientation of each product, BLAS threads
 of small products, X's memory order) happen there, and jax compiles there. Its wall time is
 reported separately as the one-off tuning/warm-up cost per process, with an estimate of the
-one-off part (the warm-up's time minus its steps at the timed run's per-step time).
+one-off part (the warm-up's time minus its steps at the timed run's per-step time). The first
+cost of each contender (first iteration, or first epoch: the course's sum of each batch's cost
+times its size, over m) comes from the warm-up run, which starts from the initial parameters,
+and is checked against the post's.
 
 Method: every configuration (contender x net x dtype x layout x batch) runs in its own fresh
-process (importing torch or jax changes numpy's BLAS threading). ``--rounds`` rounds; each round
-visits every configuration once, in a shuffled order. A contender's ratio to the post is
-computed per round (paired: that round's post run on the same net, dtype, layout and batch) and
-the median of those ratios is reported with their range. The engine's tuning decisions
+process (importing torch or jax changes numpy's BLAS threading). ``--rounds`` rounds (default
+5); each round visits every configuration once, in a shuffled order. A contender's ratio to the
+post is computed per round (paired: that round's post run on the same net, dtype, layout and
+batch) and the median of those ratios is reported with their range; so are the same
+contender's C-ordered over F-ordered step and its float64 over float32 step (the float32
+speedup), paired the same way. The engine's tuning decisions
 (``autograd_mini.tuning.decisions()`` after the fit) are recorded in full from the first
 round's worker of each engine configuration; the first layer's choices from every round.
 Each worker also records the BLAS it sees (threadpoolctl; torch's own BLAS from torch). Peak
 memory: the worker's ``ru_maxrss`` (whole process, imports included), and, in a separate pass
-(float64 only) of one process per numpy-based configuration, the tracemalloc peak of a
-warm-up-sized run after the warm-up (setup included; torch and jax allocate outside Python's
-allocator, so n/a).
+(float64 only; ``--quick``: the first net, layout and batch mode only) of one process per
+numpy-based configuration, the tracemalloc peak of a warm-up-sized run after the warm-up (setup
+included; torch and jax allocate outside Python's allocator, so n/a).
 
 Targets (``engine`` / ``post``, paired median, one check per layout listed): tutorial float64
 full batch <= 0.62 (F, C); small float64 full batch <= 0.75 (F, C); tutorial float64
 mini-batches <= 0.45 (C); small float64 mini-batches <= 0.90 (F, C); tutorial float32 full
-batch <= 0.50 (F, C); and, for each, whether the engine is ahead of jax's jit on that row (when
-jax ran).
+batch <= 0.50 (F, C); and, for each, whether the engine is ahead of jax's jit on that row
+(engine run / jax run, paired median, below 1; listed as skipped when jax did not run).
 
 Run: ``python benchmarks/bench_step.py`` (results in benchmarks/results/step.{md,json,png});
 ``--quick`` for a smoke run (tiny sizes, 1 round, results in benchmarks/results/quick/).
@@ -324,30 +332,48 @@ def make_run(contender: str, dims, X, Y, dtype: str, batch_size):
     return run
 
 
-def first_layer_choices(decisions: dict, dims, m: int, batch_size, dtype: str) -> dict:
+def first_layer_choices(decisions: dict, dims, m: int, batch_size, dtype: str, layout: str) -> dict:
     """The tuner's choices for the first layer: X's memory order, and ``W1 @ X_B`` / ``dZ1 @ X_B.T``.
 
     Products are those that ran inside a tuning scope (their thread setting is decided), with
-    the batch's size (mini-batches: the full-size batch, not the last one).
+    the batch's size (mini-batches: the full-size batch, not the last one). X_B is the X kept
+    (``layout``, or the copy's order) or, for mini-batches, a gather of its columns, whose order
+    is numpy's to choose (numpy 2 gathers C- and F-ordered X alike into F-ordered batches). The
+    two products are told apart by their right operand's order (X_B, or X_B.T in the other
+    order), since their shapes coincide when the batch size equals n_x (small net, batches of 64).
     """
     n0, n1 = dims[0], dims[1]
     size = m if batch_size is None else min(batch_size, m)
     data = [d for d in decisions.get("data", []) if d["X"] == [n0, m] and d["rows"] == n1 and d["dtype"] == dtype
             and d["batch"] == (None if batch_size is None else size)]
+    kept = {"C copy": "C", "F copy": "F"}.get(data[0]["choice"], layout) if data else layout
+    batch_order = kept if batch_size is None else _gather_order(kept, dtype)
+    other = {"C": "F", "F": "C"}.get(batch_order)
 
-    def products(a, b):
+    def products(a, b, order):
         return [{"a_order": p["a_order"], "b_order": p["b_order"], "orientation": p["orientation"],
                  "threads": p["threads"], "seconds": p["seconds"]}
                 for p in decisions.get("products", [])
-                if p["a"] == a and p["b"] == b and p["dtype"] == dtype and p["threads"] is not None]
+                if p["a"] == a and p["b"] == b and p["dtype"] == dtype and p["threads"] is not None
+                and p["b_order"] == order]
 
     return {
         "enabled": decisions.get("enabled"),
         "blas_threads": decisions.get("blas_threads"),
         "X": ({"choice": data[0]["choice"], "seconds": data[0]["seconds"]} if data else None),
-        "forward": products([n1, n0], [n0, size]),
-        "weight_gradient": products([n1, size], [size, n0]),
+        "X_kept_order": kept,
+        "X_B_order": batch_order,
+        "forward": products([n1, n0], [n0, size], batch_order),
+        "weight_gradient": products([n1, size], [size, n0], other),
     }
+
+
+def _gather_order(order: str, dtype: str) -> str:
+    """The memory order numpy gives ``X[:, columns]`` for an X in ``order`` ("C", "F" or "strided")."""
+    import numpy as np
+
+    gathered = np.zeros((4, 6), dtype=dtype, order=order)[:, np.array([0, 2, 3])]
+    return "F" if gathered.flags.f_contiguous else "C" if gathered.flags.c_contiguous else "strided"
 
 
 def worker(config: dict) -> dict:
@@ -382,7 +408,8 @@ def worker(config: dict) -> dict:
         from autograd_mini import tuning
 
         decisions = tuning.decisions()
-        result["first_layer"] = first_layer_choices(decisions, dims, m, batch_size, config["dtype"])
+        result["first_layer"] = first_layer_choices(decisions, dims, m, batch_size, config["dtype"],
+                                                    config["layout"])
         if config.get("record_tuning"):
             result["tuning"] = decisions
     result["blas"] = common.blas_info()
@@ -781,19 +808,21 @@ def render_markdown(report) -> str:
                   ("From `autograd_mini.tuning.decisions()` after the `engine` worker's fit: X kept as given or "
                    "copied to the other order (`operand_layout`, measured only when the first layer's products "
                    "are large enough), and each product's orientation (`plain` a @ b, `turned` (b.T @ a.T).T) "
-                   "and BLAS threads (`one`, `all`, `either` = left as it was); the operand's memory order in "
-                   "brackets. Full decisions in step.json (`tuning_decisions`, first round)."), ""]
+                   "and BLAS threads (`one`, `all`, `either` = left as it was). X_B: the memory order of the "
+                   "batch the products see (X kept, or numpy's gather of its columns for mini-batches); the "
+                   "right operand's order in brackets. Full decisions in step.json (`tuning_decisions`, first "
+                   "round)."), ""]
         table = []
         for r in engine:
             choice = r["first_layer"]
             if choice is None:
                 continue
             x = ("given (not measured)" if choice["X"] is None else choice["X"]["choice"])
-            table.append([r["net"], batch_text(r["batch"]), r["dtype"], r["layout"], x,
+            table.append([r["net"], batch_text(r["batch"]), r["dtype"], r["layout"], x, choice["X_B_order"],
                           _product_text(choice["forward"]), _product_text(choice["weight_gradient"]),
                           ", ".join(str(t) for t in choice["blas_threads"]) or "-",
                           "yes" if r["first_layer_same_every_round"] else "no"])
-        parts += [common.markdown_table(["net", "batch", "dtype", "X given", "X kept as", "W1 @ X_B",
+        parts += [common.markdown_table(["net", "batch", "dtype", "X given", "X kept as", "X_B", "W1 @ X_B",
                                          "dZ1 @ X_B.T", "BLAS threads", "same every round"], table), ""]
 
     gram = [r for r in rows if r["contender"] == "engine-gram"]
@@ -884,10 +913,14 @@ def plot(report, path):
             ax.invert_yaxis()
             ax.set_xscale("log")
             ax.axvline(1.0, color="black", lw=0.8)
+            shown = [1.0] + [r["ratio_to_post"] for r in rows]
             for t_net, t_dtype, kind, layouts, target in TARGETS:
                 if (t_net, t_dtype, kind) == (net, dtype, batch_kind(batch)):
                     ax.axvline(target, color="red", lw=0.8, ls="--",
                                label=f"target {target} ({'/'.join(layouts)})")
+                    shown.append(target)
+            # Room for the smallest bar, the labels right of the largest, and every line.
+            ax.set_xlim(min(shown) / 1.5, max(shown) * 2.0)
             handles, labels = ax.get_legend_handles_labels()
             unique = dict(zip(labels, handles))
             if unique:

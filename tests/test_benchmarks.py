@@ -82,7 +82,7 @@ def test_bench_step_without_peers(tmp_path, no_peers_env):
         if row["batch"] == "16":
             assert row["steps_per_run"] % -(-row["m"] // 16) == 0
         # The layout asked for is the layout measured.
-        assert row["x_f_contiguous"] == (row["layout"] == "F") or row["x_c_contiguous"] == (row["layout"] == "C")
+        assert (row["x_f_contiguous"], row["x_c_contiguous"]) == (row["layout"] == "F", row["layout"] == "C")
         assert len(row["ratio_to_post_per_round"]) == 1
         # --quick measures tracemalloc for the first net, F-ordered X, full batch, float64 only.
         traced = (row["net"], row["dtype"], row["layout"], row["batch"]) == ("tutorial", "float64", "F", "full")
