@@ -831,10 +831,19 @@ def render_markdown(report) -> str:
 
     if report["checks"]:
         parts += ["## Targets", ""]
+        skips = {}
         for c in report["checks"]:
             if c["pass"] is None:
-                parts.append(f"- SKIPPED: {c['check']}: {c['skipped']}")
-            elif c["kind"] == "jax":
+                skips.setdefault(c["skipped"], []).append(c)
+        for reason, group in skips.items():
+            if len(group) == 1:
+                parts.append(f"- SKIPPED: {group[0]['check']}: {reason}")
+            else:  # one line for the rows that share a reason (jax not installed: every row)
+                parts.append(f"- SKIPPED for the {len(group)} target rows below: engine ahead of jax's jit: {reason}")
+        for c in report["checks"]:
+            if c["pass"] is None:
+                continue
+            if c["kind"] == "jax":
                 parts.append(f"- {'PASS' if c['pass'] else 'MISS'}: {c['check']}: engine step / jax step "
                              f"{c['value']:.3g}")
             else:
@@ -924,7 +933,7 @@ def plot(report, path):
             handles, labels = ax.get_legend_handles_labels()
             unique = dict(zip(labels, handles))
             if unique:
-                ax.legend(unique.values(), unique.keys(), fontsize=6, loc="lower right")
+                ax.legend(unique.values(), unique.keys(), fontsize=6, loc="best")
             ax.set_title(f"{net} net, {batch_text(batch)}, {dtype}: step / post's step", fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("ratio to the post's step, paired median (log scale; < 1 is faster)", fontsize=7)
