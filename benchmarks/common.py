@@ -64,6 +64,68 @@ def blas_info() -> list[dict]:
     return [{k: info.get(k) for k in keys if k in info} for info in threadpool_info()]
 
 
+def numpy_blas_build() -> dict:
+    """The BLAS numpy was built against, from ``numpy.show_config``: name, version, configuration.
+
+    For OpenBLAS the configuration string names the build's target core (say ``Haswell``); a
+    ``DYNAMIC_ARCH`` build picks its kernels for the CPU at run time, and those kernels are
+    threadpoolctl's ``architecture`` (:func:`blas_details`), not the core named here.
+    """
+    try:
+        import numpy as np
+
+        config = np.show_config(mode="dicts")
+        blas = dict(config.get("Build Dependencies", {}).get("blas", {}))
+    except (TypeError, ValueError, AttributeError) as exc:  # old numpy without mode="dicts", an unusual record
+        return {"error": f"numpy's build record not available: {type(exc).__name__}: {exc}"}
+    return {k: blas.get(k) for k in ("name", "version", "openblas configuration") if k in blas}
+
+
+def blas_details() -> dict:
+    """The BLAS numpy uses here: every library threadpoolctl sees (with its file), and numpy's build record.
+
+    ``libraries`` is :func:`blas_info` plus each library's file name; ``architecture`` is the
+    kernel set the library chose for this CPU (OpenBLAS's core name, e.g. ``SkylakeX``).
+    """
+    libraries = blas_info()
+    try:
+        from threadpoolctl import threadpool_info
+
+        files = [os.path.basename(info.get("filepath") or "") or None for info in threadpool_info()]
+        if len(files) == len(libraries):
+            for library, name in zip(libraries, files):
+                library["file"] = name
+    except ImportError:
+        pass
+    return {"libraries": libraries, "numpy_build": numpy_blas_build()}
+
+
+def blas_markdown(details: dict) -> str:
+    """One line naming the BLAS, its version, its kernels, threads and file, and numpy's build record."""
+    parts = []
+    for lib in details.get("libraries", []):
+        if "error" in lib:
+            parts.append(lib["error"])
+            continue
+        parts.append(
+            f"{lib.get('internal_api', lib.get('user_api', '?'))} {lib.get('version') or ''}".strip()
+            + f": kernels {lib.get('architecture') or 'not reported'}, {lib.get('num_threads', '?')} threads"
+            + (f" ({lib['threading_layer']})" if lib.get("threading_layer") else "")
+            + (f", file {lib['file']}" if lib.get("file") else "")
+        )
+    text = "; ".join(parts) or "no BLAS library seen by threadpoolctl"
+    build = details.get("numpy_build") or {}
+    if build.get("name"):
+        text += f". numpy was built against {build['name']} {build.get('version', '')}".rstrip()
+        if build.get("openblas configuration"):
+            config = " ".join(build["openblas configuration"].split())
+            text += f" (build configuration: {config}"
+            if "DYNAMIC_ARCH" in config:
+                text += "; DYNAMIC_ARCH: the kernels are chosen at run time, those named above"
+            text += ")"
+    return text
+
+
 def git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)

@@ -12,10 +12,16 @@ compares like with like. Each step is: forward, cost, backward, plain gradient d
 ``p <- p - learning_rate * dp``.
 
 Each peer has a factory ``make_step_<peer>(params, X, Y, learning_rate, dtype)``. It copies the
-parameters into the peer's own state (the caller's dict is never mutated) and returns a
-zero-argument callable ``step()``. Calling it performs one training step in place on that state
-and returns the cost (computed before the update) as a Python float. ``step.get_params()``
-returns the current parameters as a fresh dict of numpy arrays in the post's naming.
+parameters, X and Y into the peer's own state (the caller's dict is never mutated) and returns a
+callable ``step``. ``step()`` performs one training step in place on that state, on the
+factory's X and Y, and returns the cost (computed before the update) as a Python float.
+``step(X_batch, Y_batch)`` performs the step on those arrays instead (a mini-batch: the cost is
+the mean over the batch's examples, as the course's ``compute_cost`` of a mini-batch); they are
+used as given, converted only when their dtype is not the step's (no copy otherwise, and their
+memory order is kept), so the caller draws and gathers the batches (for example with
+``nets.manual.random_mini_batches``) and the peer's time includes only what the peer does with
+them. ``step.get_params()`` returns the current parameters as a fresh dict of numpy arrays in
+the post's naming.
 
 Each peer is written the way a competent user of that framework would write it:
 
@@ -35,8 +41,9 @@ Each peer is written the way a competent user of that framework would write it:
   left on.
 
 ``PEERS`` maps names to factories, ``available_peers()`` lists the peers that import here,
-``peer_unavailable_reason(name)`` says why one does not, and ``versions()`` gives the installed
-versions. No peer is imported when this module is imported.
+``peer_unavailable_reason(name)`` says why one does not, ``versions()`` gives the installed
+versions and ``blas(name)`` what does a peer's matrix products (torch links its own BLAS, which
+threadpoolctl does not see). No peer is imported when this module is imported.
 """
 from __future__ import annotations
 
@@ -51,6 +58,7 @@ __all__ = [
     "PEERS",
     "PeerStep",
     "available_peers",
+    "blas",
     "make_step_autograd",
     "make_step_jax",
     "make_step_mygrad",
@@ -63,7 +71,7 @@ __all__ = [
 class PeerStep(Protocol):
     """What a factory returns: one training step per call, returning the cost."""
 
-    def __call__(self) -> float: ...
+    def __call__(self, X: np.ndarray | None = None, Y: np.ndarray | None = None) -> float: ...
 
     def get_params(self) -> dict[str, np.ndarray]: ...
 
@@ -126,7 +134,16 @@ def _prepare(params, X, Y, dtype):
     return names, arrays, X, Y
 
 
-def _attach(step: Callable[[], float], get_params: Callable[[], dict]) -> PeerStep:
+def _batch(X, Y, dt: np.dtype, n_x: int):
+    """A caller's batch for ``step(X, Y)``: in the step's dtype (no copy when it already is), checked."""
+    X = np.asarray(X, dtype=dt)
+    Y = np.asarray(Y, dtype=dt)
+    if X.ndim != 2 or X.shape[0] != n_x or Y.shape != (1, X.shape[1]):
+        raise ValueError(f"a batch must be X ({n_x}, b) and Y (1, b); got {X.shape} and {Y.shape}")
+    return X, Y
+
+
+def _attach(step: Callable[..., float], get_params: Callable[[], dict]) -> PeerStep:
     step.get_params = get_params  # type: ignore[attr-defined]
     return step  # type: ignore[return-value]
 
@@ -141,22 +158,23 @@ def make_step_autograd(params, X, Y, learning_rate, dtype=np.float64) -> PeerSte
     from autograd import value_and_grad
 
     names, state, X, Y = _prepare(params, X, Y, dtype)
-    m = X.shape[1]
     lr = float(learning_rate)
     n_layers = len(state) // 2
 
-    def cost_of(state):
+    def cost_of(state, X, Y):
         A = X
         for layer in range(n_layers - 1):
             A = anp.maximum(0, state[2 * layer] @ A + state[2 * layer + 1])
         ZL = state[-2] @ A + state[-1]
         AL = 1 / (1 + anp.exp(-ZL))
-        return (-1.0 / m) * anp.sum(Y * anp.log(AL) + (1 - Y) * anp.log(1 - AL))
+        return (-1.0 / X.shape[1]) * anp.sum(Y * anp.log(AL) + (1 - Y) * anp.log(1 - AL))
 
+    # Differentiates with respect to the first argument (the parameters) only.
     cost_and_grads = value_and_grad(cost_of)
 
-    def step() -> float:
-        cost, grads = cost_and_grads(state)
+    def step(X_batch=None, Y_batch=None) -> float:
+        Xs, Ys = (X, Y) if X_batch is None else _batch(X_batch, Y_batch, X.dtype, X.shape[0])
+        cost, grads = cost_and_grads(state, Xs, Ys)
         for p, g in zip(state, grads):
             p -= lr * g
         return float(cost)
@@ -177,7 +195,6 @@ def make_step_mygrad(params, X, Y, learning_rate, dtype=np.float64) -> PeerStep:
     from mygrad.nnet.activations import relu, sigmoid
 
     names, arrays, X, Y = _prepare(params, X, Y, dtype)
-    m = X.shape[1]
     lr = float(learning_rate)
     state = [mg.Tensor(a) for a in arrays]
     hidden = [(state[i], state[i + 1]) for i in range(0, len(state) - 2, 2)]
@@ -185,15 +202,16 @@ def make_step_mygrad(params, X, Y, learning_rate, dtype=np.float64) -> PeerStep:
     # MyGrad turns a Python scalar into a 0-d int64/float64 array, which would promote a
     # float32 graph to float64; scalars of the working dtype keep it in float32.
     one = X.dtype.type(1)
-    scale = X.dtype.type(-1.0 / m)
 
-    def step() -> float:
+    def step(X_batch=None, Y_batch=None) -> float:
+        Xs, Ys = (X, Y) if X_batch is None else _batch(X_batch, Y_batch, X.dtype, X.shape[0])
+        scale = X.dtype.type(-1.0 / Xs.shape[1])
         # X and Y stay numpy arrays: MyGrad treats them as constants.
-        A = X
+        A = Xs
         for W, b in hidden:
             A = relu(mg.matmul(W, A) + b)
         AL = sigmoid(mg.matmul(W_last, A) + b_last)
-        cost = scale * mg.sum(Y * mg.log(AL) + (one - Y) * mg.log(one - AL))
+        cost = scale * mg.sum(Ys * mg.log(AL) + (one - Ys) * mg.log(one - AL))
         cost.backward()
         with mg.no_autodiff:
             for p in state:
@@ -215,21 +233,26 @@ def make_step_torch(params, X, Y, learning_rate, dtype=np.float64) -> PeerStep:
     import torch
 
     names, arrays, X, Y = _prepare(params, X, Y, dtype)
-    m = X.shape[1]
     lr = float(learning_rate)
-    # from_numpy keeps the dtype and shares the (private) copies made by _prepare.
+    # from_numpy keeps the dtype and the strides (so the memory order) and shares the
+    # (private) copies made by _prepare; a caller's batch is shared the same way, not copied.
     X_t = torch.from_numpy(X)
     Y_t = torch.from_numpy(Y)
     state = [torch.from_numpy(a).requires_grad_() for a in arrays]
     hidden = [(state[i], state[i + 1]) for i in range(0, len(state) - 2, 2)]
     W_last, b_last = state[-2], state[-1]
 
-    def step() -> float:
-        A = X_t
+    def step(X_batch=None, Y_batch=None) -> float:
+        if X_batch is None:
+            Xs, Ys = X_t, Y_t
+        else:
+            Xb, Yb = _batch(X_batch, Y_batch, X.dtype, X.shape[0])
+            Xs, Ys = torch.from_numpy(Xb), torch.from_numpy(Yb)
+        A = Xs
         for W, b in hidden:
             A = torch.relu(W @ A + b)
         AL = torch.sigmoid(W_last @ A + b_last)
-        cost = (-1.0 / m) * torch.sum(Y_t * torch.log(AL) + (1 - Y_t) * torch.log(1 - AL))
+        cost = (-1.0 / Xs.shape[1]) * torch.sum(Ys * torch.log(AL) + (1 - Ys) * torch.log(1 - AL))
         cost.backward()
         with torch.no_grad():
             for p in state:
@@ -258,7 +281,6 @@ def make_step_jax(params, X, Y, learning_rate, dtype=np.float64) -> PeerStep:
     import jax.numpy as jnp
 
     names, arrays, X, Y = _prepare(params, X, Y, dt)
-    m = X.shape[1]
     lr = float(learning_rate)
     n_layers = len(arrays) // 2
 
@@ -267,7 +289,8 @@ def make_step_jax(params, X, Y, learning_rate, dtype=np.float64) -> PeerStep:
         for layer in range(n_layers - 1):
             A = jax.nn.relu(state[2 * layer] @ A + state[2 * layer + 1])
         AL = jax.nn.sigmoid(state[-2] @ A + state[-1])
-        return (-1.0 / m) * jnp.sum(Y * jnp.log(AL) + (1 - Y) * jnp.log(1 - AL))
+        # X.shape is static under jit: each batch size is its own compiled program.
+        return (-1.0 / X.shape[1]) * jnp.sum(Y * jnp.log(AL) + (1 - Y) * jnp.log(1 - AL))
 
     def train_step(state, X, Y):
         cost, grads = jax.value_and_grad(cost_of)(state, X, Y)
@@ -281,8 +304,13 @@ def make_step_jax(params, X, Y, learning_rate, dtype=np.float64) -> PeerStep:
     Y_d = jax.device_put(Y)
     holder = {"state": [jax.device_put(a) for a in arrays]}
 
-    def step() -> float:
-        new_state, cost = train_step(holder["state"], X_d, Y_d)
+    def step(X_batch=None, Y_batch=None) -> float:
+        if X_batch is None:
+            Xs, Ys = X_d, Y_d
+        else:
+            # A batch of another size compiles once more (at its first call).
+            Xs, Ys = _batch(X_batch, Y_batch, dt, X.shape[0])
+        new_state, cost = train_step(holder["state"], Xs, Ys)
         holder["state"] = new_state
         jax.block_until_ready((new_state, cost))
         return float(cost)
@@ -333,3 +361,30 @@ def versions() -> dict[str, str]:
             except importlib.metadata.PackageNotFoundError:
                 pass
     return found
+
+
+def blas(name: str) -> dict:
+    """What computes peer ``name``'s matrix products, as far as the peer tells (imports it).
+
+    autograd and mygrad call numpy, so numpy's BLAS. torch links its own BLAS statically
+    (threadpoolctl cannot see it): its build record names it, and torch reports the CPU
+    kernels it dispatches to and its thread count. jax compiles with XLA for its CPU backend.
+    """
+    if name in ("autograd", "mygrad"):
+        return {"products": "numpy (numpy's BLAS)"}
+    if name == "torch":
+        import torch
+
+        built = torch.__config__.show()
+        line = next((ln.strip(" -") for ln in built.splitlines() if "Math Kernel Library" in ln
+                     or "OpenBLAS" in ln), None)
+        blas_setting = next((part.split("=", 1)[1] for part in built.replace(",", " ").split()
+                             if part.startswith("BLAS_INFO=")), None)
+        return {"products": f"torch's BLAS ({blas_setting or 'unknown'})", "blas_build": line,
+                "mkl_available": bool(torch.backends.mkl.is_available()),
+                "cpu_kernels": torch.backends.cpu.get_cpu_capability(), "num_threads": torch.get_num_threads()}
+    if name == "jax":
+        import jax
+
+        return {"products": "XLA (CPU backend)", "devices": [str(d) for d in jax.devices()]}
+    raise KeyError(f"unknown peer {name!r}; known: {sorted(PEERS)}")

@@ -43,31 +43,105 @@ def load(out, stem):
     return data, md
 
 
+CORE = ("engine", "post", "first-layer")
+NUMPY_CONTENDERS = ("engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "first-layer")
+QUICK_BATCHES = ("full", "16")  # --quick's batch modes: its tutorial data has m = 48
+
+
 def test_bench_step_without_peers(tmp_path, no_peers_env):
     out = tmp_path / "out"
     run_script("bench_step.py", out, env=no_peers_env)
     data, md = load(out, "step")
     assert (out / "step.png").stat().st_size > 0
-    for key in ("settings", "machine", "data", "rows", "checks", "skipped", "cost_agreement"):
+    for key in ("settings", "machine", "data", "rows", "checks", "skipped", "cost_agreement", "not_applicable",
+                "quick_limited"):
         assert key in data
+    assert data["settings"]["layouts"] == ["F", "C"] and data["settings"]["batches"] == list(QUICK_BATCHES)
     assert set(data["skipped"]) == set(PEERS)
     assert all("blocked by the smoke test" in reason for reason in data["skipped"].values())
-    seen = {(r["contender"], r["net"], r["dtype"]) for r in data["rows"]}
-    for contender in ("engine", "engine-gram", "post", "pruned", "first-layer"):
+    assert not data["failed"] and not data["not_applicable"]
+
+    # Rows: the core contenders on the whole matrix, the others (quick) on the first net, dtype
+    # and layout, both batch modes.
+    seen = {(r["contender"], r["net"], r["dtype"], r["layout"], r["batch"]) for r in data["rows"]}
+    expected = set()
+    for contender in NUMPY_CONTENDERS:
         for net in ("tutorial", "small"):
             for dtype in ("float64", "float32"):
-                assert (contender, net, dtype) in seen
+                for layout in ("F", "C"):
+                    for batch in QUICK_BATCHES:
+                        if contender in CORE or (net, dtype, layout) == ("tutorial", "float64", "F"):
+                            expected.add((contender, net, dtype, layout, batch))
+    assert seen == expected
+    assert set(NUMPY_CONTENDERS) - set(CORE) <= set(data["quick_limited"])
     for row in data["rows"]:
-        assert row["median_s"] > 0 and row["ratio_to_post"] > 0 and row["maxrss_mb"] > 0
-        # --quick measures tracemalloc for float64 only.
-        assert (row["tracemalloc_peak_mb"] is not None) == (row["dtype"] == "float64")
-    assert all(c["agrees"] for c in data["cost_agreement"])
-    for key in ("cpu_model", "logical_cores", "python", "numpy", "blas", "env", "peer_versions"):
+        assert row["step_s"] > 0 and row["ratio_to_post"] > 0 and row["maxrss_mb"] > 0
+        assert row["warmup_s"] > 0 and row["warmup_steps"] >= 3
+        # Each timed run is a training run of at least the asked steps (whole epochs for mini-batches).
+        assert row["steps_per_run"] >= (3 if row["net"] == "tutorial" else 5)
+        if row["batch"] == "16":
+            assert row["steps_per_run"] % -(-row["m"] // 16) == 0
+        # The layout asked for is the layout measured.
+        assert (row["x_f_contiguous"], row["x_c_contiguous"]) == (row["layout"] == "F", row["layout"] == "C")
+        assert len(row["ratio_to_post_per_round"]) == 1
+        # --quick measures tracemalloc for the first net, F-ordered X, full batch, float64 only.
+        traced = (row["net"], row["dtype"], row["layout"], row["batch"]) == ("tutorial", "float64", "F", "full")
+        assert (row["tracemalloc_mb"] is not None) == traced
+        assert row["worker_blas"]
+    post = [r for r in data["rows"] if r["contender"] == "post"]
+    assert all(r["ratio_to_post"] == 1 for r in post)
+
+    # The engine's tuning decisions, in full from the first round, and its first-layer choices.
+    for row in data["rows"]:
+        if row["contender"] in ("engine", "first-layer"):
+            decisions = row["tuning_decisions"]
+            for key in ("enabled", "blas_threads", "products", "data"):
+                assert key in decisions
+            choice = row["first_layer"]
+            assert choice["forward"] and choice["weight_gradient"]
+            for product in choice["forward"] + choice["weight_gradient"]:
+                assert product["orientation"] in ("plain", "turned")
+                assert product["threads"] in ("one", "all", "either")
+            assert row["first_layer_same_every_round"] is True
+        elif row["contender"] in ("post", "pruned"):
+            assert row["tuning_decisions"] is None
+    assert "What the engine chose for the first layer" in md
+    assert "one-off tuning/warm-up cost per process" in md
+
+    # First costs agree with the post's, same parameters and same batches. Known exception:
+    # engine-faithful on mini-batches, whose replayed graph keeps the first batch's (1 - Y)
+    # (a constant to the tracer; reported, not this benchmark's to fix).
+    disagree = {(c["contender"], c["batch"]) for c in data["cost_agreement"] if not c["agrees"]}
+    assert disagree <= {("engine-faithful", "16")}
+    assert {c["contender"] for c in data["cost_agreement"]} == set(NUMPY_CONTENDERS) - {"first-layer"}
+
+    # The targets: one check per listed layout, each with its jax comparison (skipped: no jax).
+    targets = [c for c in data["checks"] if c["kind"] == "target"]
+    assert {(c["net"], c["dtype"], c["batch"], c["layout"]) for c in targets} == {
+        ("tutorial", "float64", "full", "F"), ("tutorial", "float64", "full", "C"),
+        ("small", "float64", "full", "F"), ("small", "float64", "full", "C"),
+        ("tutorial", "float64", "16", "C"),
+        ("small", "float64", "16", "F"), ("small", "float64", "16", "C"),
+        ("tutorial", "float32", "full", "F"), ("tutorial", "float32", "full", "C"),
+    }
+    assert all(isinstance(c["pass"], bool) and c["value"] > 0 for c in targets)
+    jax_checks = [c for c in data["checks"] if c["kind"] == "jax"]
+    assert len(jax_checks) == len(targets)
+    assert all(c["pass"] is None and "jax did not run" in c["skipped"] for c in jax_checks)
+    assert "engine ahead of jax's jit: jax did not run" in md
+
+    # The machine, and the BLAS named with its kernels.
+    for key in ("cpu_model", "logical_cores", "python", "numpy", "blas", "env", "peer_versions", "blas_details"):
         assert key in data["machine"]
     assert "OPENBLAS_CORETYPE" in data["machine"]["env"]
-    assert "Skipped (not installed here)" in md and "engine (gram solver)" in md
-    assert {c["check"].split(",")[1].strip() for c in data["checks"] if "step / post" in c["check"]} == {
-        "tutorial net", "small net"}
+    libraries = data["machine"]["blas_details"]["libraries"]
+    assert libraries and all("internal_api" in lib and "num_threads" in lib for lib in libraries)
+    assert "numpy_build" in data["machine"]["blas_details"]
+    assert "BLAS and its kernels" in md
+    for lib in libraries:
+        if lib.get("architecture"):
+            assert f"kernels {lib['architecture']}" in md
+    assert "Skipped (not installed here)" in md and "engine (fit, gram solver)" in md
 
 
 def test_bench_step_with_installed_peers(tmp_path):
@@ -79,10 +153,46 @@ def test_bench_step_with_installed_peers(tmp_path):
     out = tmp_path / "out"
     run_script("bench_step.py", out, "--contenders", ",".join(["engine", "post"] + available),
                "--nets", "small", "--dtypes", "float32", "--no-memory")
-    data, _ = load(out, "step")
+    data, md = load(out, "step")
     assert {r["contender"] for r in data["rows"]} == {"engine", "post", *available}
     assert not data["skipped"] and not data["failed"]
+    # Peers run mini-batches too (quick: the first layout asked for), on the post's batches.
+    for name in available:
+        got = {(r["layout"], r["batch"]) for r in data["rows"] if r["contender"] == name}
+        assert got == {("F", "full"), ("F", "16")}
+        assert all(r["peer_blas"]["products"] for r in data["rows"] if r["contender"] == name)
     assert all(c["agrees"] for c in data["cost_agreement"])
+    if "torch" in available:
+        assert "torch's products" in md
+
+
+@pytest.mark.parametrize("name", PEERS)
+def test_peer_step_on_given_batches(name):
+    """``step(X_batch, Y_batch)``, as bench_step drives the peers on mini-batches, trains on that batch."""
+    import numpy as np
+
+    from benchmarks import peers
+    from nets import manual
+    from nets.init import initialize
+
+    reason = peers.peer_unavailable_reason(name)
+    if reason is not None:
+        pytest.skip(f"peer {name} unavailable: {reason}")
+    rs = np.random.RandomState(0)
+    X = np.asfortranarray(rs.randn(6, 20))
+    Y = (rs.rand(1, 20) < 0.5).astype(np.float64)
+    params = initialize([6, 5, 3, 1], "xavier", 1)
+    whole, given = (peers.PEERS[name](params, X, Y, 0.1, np.float64) for _ in range(2))
+    assert whole() == given(X, Y)  # the factory's arrays or the same ones given: the same step
+    step = peers.PEERS[name](params, X, Y, 0.1, np.float64)
+    reference = params
+    for Xb, Yb in manual.random_mini_batches(X, Y, 8, seed=0):  # batches of 8, 8 and 4 columns
+        AL, caches = manual.L_model_forward(Xb, reference)
+        expected = float(manual.compute_cost(AL, Yb))
+        reference = manual.update_parameters(reference, manual.L_model_backward(AL, Yb, caches), 0.1)
+        assert step(Xb, Yb) == pytest.approx(expected, rel=1e-10)
+    for key, value in step.get_params().items():
+        np.testing.assert_allclose(value, reference[key], rtol=1e-10, atol=1e-14, err_msg=key)
 
 
 def test_bench_full_run(tmp_path, no_peers_env):
