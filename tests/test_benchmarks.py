@@ -108,11 +108,9 @@ def test_bench_step_without_peers(tmp_path, no_peers_env):
     assert "What the engine chose for the first layer" in md
     assert "one-off tuning/warm-up cost per process" in md
 
-    # First costs agree with the post's, same parameters and same batches. Known exception:
-    # engine-faithful on mini-batches, whose replayed graph keeps the first batch's (1 - Y)
-    # (a constant to the tracer; reported, not this benchmark's to fix).
+    # First costs agree with the post's, same parameters and same batches.
     disagree = {(c["contender"], c["batch"]) for c in data["cost_agreement"] if not c["agrees"]}
-    assert disagree <= {("engine-faithful", "16")}
+    assert not disagree
     assert {c["contender"] for c in data["cost_agreement"]} == set(NUMPY_CONTENDERS) - {"first-layer"}
 
     # The targets: one check per listed layout, each with its jax comparison (skipped: no jax).
