@@ -100,11 +100,16 @@ def measure_wall(tree: str, args, out: Path, seed: int) -> dict:
                "--steps", str(args.steps), "--small-steps", str(args.small_steps)]
     if args.data:
         command += ["--data", args.data]
+    # Newer bench_step scripts also run C-ordered X and mini-batches: compare the
+    # configuration both versions know (X as loaded, full batch).
+    if "--layouts" in (Path(tree) / "benchmarks" / "bench_step.py").read_text():
+        command += ["--layouts", "F", "--batches", "full"]
     done = subprocess.run(command, cwd=tree, env=_env(tree, args.threads), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"bench_step.py failed in {tree}:\n{done.stderr[-3000:]}")
     rows = json.loads((out / "step.json").read_text())["rows"]
-    return {f'{r["net"]}/{r["contender"]}': r["ratio_to_post"] for r in rows if r["contender"] != "post"}
+    return {f'{r["net"]}/{r["contender"]}': r["ratio_to_post"] for r in rows
+            if r["contender"] != "post" and r.get("layout", "F") == "F" and r.get("batch", "full") == "full"}
 
 
 def measure_cpu(tree: str, args) -> dict:
