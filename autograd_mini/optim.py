@@ -9,10 +9,11 @@ assigns a new array to its ``.data``::
         cost.backward()
         opt.step()        # W.data, b.data replaced; their .grad cleared
 
-**One flat array.** The parameters of one dtype are kept as consecutive
+**One flat array.** The small parameters of one dtype are kept as consecutive
 pieces of one flat array (each ``.data`` a C-ordered view of its piece), and
 an update rule runs once on the whole flat array, its gradients gathered into
-one flat array too. The arithmetic is elementwise, so each element gets the
+one flat array too (a parameter of ``SHARED_ARRAY_LIMIT`` elements or more
+keeps an array of its own, so that its gradient is not copied). The arithmetic is elementwise, so each element gets the
 same operations in the same order as a per-parameter update would give it:
 the same numbers to the last bit, with a few numpy calls per step instead of a
 few per parameter (for a small network the calls, not the arithmetic, are what
@@ -63,6 +64,10 @@ def _check_positive(value, name: str) -> float:
     return value
 
 
+#: Parameters with at least this many elements get a flat array of their own.
+SHARED_ARRAY_LIMIT = 1 << 16
+
+
 class _Group:
     """Parameters of one dtype as consecutive pieces of one flat array."""
 
@@ -79,10 +84,16 @@ class _Group:
         self.size = start
         self.dtype = params[members[0]].data.dtype
 
-    def flatten(self, arrays) -> np.ndarray:
-        """The members' arrays as one flat array (a copy; C order within each piece)."""
+    def flatten(self, arrays, copy: bool = True) -> np.ndarray:
+        """The members' arrays as one flat array, C order within each piece.
+
+        ``copy=False`` allows a view of a lone C-ordered member (gradients are
+        only read).
+        """
         # ravel: a view of a C-ordered array, a C-order copy of any other
         # (much cheaper per call than reshape(-1)); concatenate always copies.
+        if len(arrays) == 1 and not copy:
+            return arrays[0].ravel()
         return np.concatenate([a.ravel() for a in arrays])
 
     def views(self, flat):
@@ -123,10 +134,15 @@ class Optimizer:
         self.learning_rate = _check_positive(learning_rate, "learning_rate")
         #: Steps taken (Adam's t).
         self.steps = 0
-        by_dtype = {}
+        # Small parameters of one dtype share a flat array: for them a numpy
+        # call costs more than the arithmetic. A large one (a first layer's
+        # weights) is a group of its own: gathering its gradient into a shared
+        # array would copy megabytes per step to save one call.
+        groups = {}
         for i, p in enumerate(params):
-            by_dtype.setdefault(p.data.dtype, []).append(i)
-        self._groups = [_Group(members, params) for members in by_dtype.values()]
+            key = (p.data.dtype, i if p.data.size >= SHARED_ARRAY_LIMIT else None)
+            groups.setdefault(key, []).append(i)
+        self._groups = [_Group(members, params) for members in groups.values()]
         #: Per group: the flat array whose views the parameters hold.
         self._flats = [None] * len(self._groups)
         #: Per group: the views handed out, to notice a .data assigned from outside.
@@ -163,7 +179,7 @@ class Optimizer:
         for k, group in enumerate(self._groups):
             value = self._take_in(k)
             grads = [params[i].grad for i in group.members]
-            grad = group.flatten(grads)
+            grad = group.flatten(grads, copy=False)
             self._install(k, self._update(k, value, grad))
             for i in group.members:
                 params[i].grad = None

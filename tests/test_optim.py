@@ -190,3 +190,18 @@ def test_a_data_assigned_between_steps_is_taken_in():
     opt.step()
     opt.restore(later)
     np.testing.assert_array_equal(W.data, np.full((2, 2), 7.0))
+
+
+def test_a_large_parameter_keeps_an_array_of_its_own():
+    from autograd_mini.optim import SHARED_ARRAY_LIMIT
+
+    big = Tensor(np.ones((2, SHARED_ARRAY_LIMIT // 2)), requires_grad=True)
+    small = [Tensor(np.ones((3, 1)), requires_grad=True), Tensor(np.ones((1, 3)), requires_grad=True)]
+    opt = GradientDescent([small[0], big, small[1]], 0.5)
+    assert small[0].data.base is small[1].data.base
+    assert big.data.base is not small[0].data.base
+    big.grad = np.full(big.shape, 2.0)
+    small[0].grad, small[1].grad = np.ones((3, 1)), np.ones((1, 3))
+    opt.step()
+    np.testing.assert_array_equal(big.data, np.zeros(big.shape))
+    np.testing.assert_array_equal(small[1].data, np.full((1, 3), 0.5))
