@@ -129,7 +129,7 @@ class Tuner:
     measuring it would).
     """
 
-    def __init__(self, timer=time.perf_counter, trials: int = 2, min_work: int = 1 << 22,
+    def __init__(self, timer=time.perf_counter, trials: int = 3, min_work: int = 1 << 22,
                  margin: float = 0.05, enabled: bool = True, threads: _BlasThreads | None = None):
         self.timer, self.trials, self.min_work, self.margin = timer, trials, min_work, margin
         self.enabled = enabled
