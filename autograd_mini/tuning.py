@@ -15,13 +15,17 @@ process. Three choices are made here, and nowhere else:
   of at least :attr:`Tuner.min_work` multiply-adds are timed; smaller ones are
   computed as numpy computes them, since no measurement could pay for itself.
 * **BLAS threads for a product**, inside a :func:`scope` only (``fit`` opens
-  one): a product that runs faster on one thread (tiny products, where waking
-  and spinning a second thread costs more than it saves) runs on one; one that
-  runs faster on all of them runs on all; when neither is clearly faster the
-  count is left as it is, so that it does not flip back and forth. Threads are
-  set through one threadpoolctl controller built once (building one per call
-  costs more than a small product); the count in force before the scope is put
-  back when it ends. Outside a scope the engine never changes the thread count.
+  one). A product of at least ``min_work`` multiply-adds runs on every thread
+  the scope began with: that is what BLAS threads are for. A smaller one is
+  timed on one thread and on all of them: it runs on one if that is clearly
+  faster (waking and spinning a second thread can cost more than it saves on
+  a tiny product, and on a loaded machine much more), on all if that is, and
+  when neither wins by more than switching costs the count is left as it is,
+  so that it does not flip back and forth. Threads are set through one
+  threadpoolctl controller built once (building one per call costs more than
+  a small product); the counts in force before the scope are put back when it
+  ends. Outside a scope the engine never changes the thread count. BLAS
+  thread counts are process-wide: scopes in parallel Python threads share them.
 * **Memory order of data** used as the right operand of products, ``W @ X_B``
   and ``G @ X_B.T`` (a linear layer's forward product and weight gradient;
   ``X_B`` a batch of X's columns, or X itself): :func:`operand_layout` returns
