@@ -17,8 +17,9 @@ class Graph:
 def collect(root) -> Graph:
     """Every tensor and op the root was computed from, constants (no grad) included.
 
-    Ops are recorded only when some input requires grad, so a tensor computed
-    under ``no_grad()`` or from constants alone appears as a leaf.
+    Ops are recorded only when some input requires grad (and, while a Replay
+    traces, on constants too), so a tensor computed under ``no_grad()`` or from
+    constants alone appears as a leaf.
     """
     graph = Graph()
     seen = set()

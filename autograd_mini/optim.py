@@ -10,15 +10,17 @@ assigns a new array to its ``.data``::
         opt.step()        # W.data, b.data replaced; their .grad cleared
 
 **One flat array.** The small parameters of one dtype are kept as consecutive
-pieces of one flat array (each ``.data`` a C-ordered view of its piece), and
-an update rule runs once on the whole flat array, its gradients gathered into
-one flat array too (a parameter of ``SHARED_ARRAY_LIMIT`` elements or more
-keeps an array of its own, so that its gradient is not copied). The arithmetic is elementwise, so each element gets the
-same operations in the same order as a per-parameter update would give it:
-the same numbers to the last bit, with a few numpy calls per step instead of a
-few per parameter (for a small network the calls, not the arithmetic, are what
-a step costs). A ``.data`` assigned from outside between steps is noticed and
-taken in (the flat array is rebuilt from the parameters' current values).
+pieces of one flat array (each ``.data`` a C-ordered view of its piece), and an
+update rule runs once on the whole flat array, its gradients gathered into one
+flat array too; a parameter of ``SHARED_ARRAY_LIMIT`` elements or more keeps an
+array of its own, so that its gradient is not copied. The arithmetic is
+elementwise, so each element gets the same operations in the same order as a
+per-parameter update would give it: the same numbers to the last bit, with a
+few numpy calls per step instead of a few per parameter (for a small network
+the calls, not the arithmetic, are what a step costs). Building an optimizer
+copies the parameters' values into its arrays (each ``.data`` becomes a view);
+a ``.data`` assigned from outside between steps is noticed and taken in (the
+flat array is rebuilt from the parameters' current values).
 
 Every update makes a new flat array rather than writing into the old one. That
 costs nothing extra (the arithmetic makes one anyway) and means a snapshot of
