@@ -49,6 +49,7 @@ process a decision never changes once made, so eager mode and
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import time
 
@@ -180,8 +181,14 @@ class Tuner:
         if not (self.enabled and self.threads.libraries and self._all > 1):
             return EITHER
         product = _turned if plan.turned else _plain
-        # Timed over several calls each, so that one run is long enough for the timer.
-        repeat = 20
+        # Each timed run repeats the product enough to last about 50 us, long
+        # enough for the timer and short enough that deciding a net's dozen
+        # small products costs milliseconds, not a tenth of a second.
+        product(a, b)
+        start = self.timer()
+        product(a, b)
+        once = self.timer() - start
+        repeat = max(1, min(20, math.ceil(50e-6 / max(once, 1e-7))))
 
         def on(count):
             def run():
