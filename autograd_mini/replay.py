@@ -57,7 +57,7 @@ class Replay:
         slot = {id(t): i for i, t in enumerate(graph.tensors)}
         self.size = len(graph.tensors)
         self.root = slot[id(root)]
-        self.root_shape, self.root_dtype = root.shape, root.dtype
+        self.root_shape, self.root_dtype, self.root_size = root.shape, root.dtype, root.data.size
         #: (slot, tensor, shape, dtype) of every leaf, read afresh at each forward.
         self.leaves = [(slot[id(t)], t, t.shape, t.dtype) for t in graph.tensors if t.op is None]
         #: (op, input slots, output slot), in an order where inputs come first.
@@ -111,7 +111,7 @@ class Replay:
             raise RuntimeError("Replay.backward: call forward() first")
         if not self.requires_grad:
             raise RuntimeError("Replay.backward: the traced result does not require grad")
-        if int(np.prod(self.root_shape)) != 1:
+        if self.root_size != 1:
             raise RuntimeError(
                 f"Replay.backward: the traced result has shape {self.root_shape}; "
                 f"only a one-element result (a cost) can be backpropagated from"
