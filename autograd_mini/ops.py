@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .op import Op
 from . import tuning
+from .broadcast import sum_to_shape
+from .op import Op
 
 
 def _normalize_axes(axis, ndim: int):
@@ -593,8 +594,6 @@ class SumToShape(Op):
         return f"SumToShape{self.shape}"
 
     def forward(self, x):
-        from .broadcast import sum_to_shape
-
         self.in_shape = x.shape
         return sum_to_shape(x, self.shape)
 
