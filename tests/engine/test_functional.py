@@ -1,4 +1,4 @@
-"""Numerics: a sigmoid that never overflows, and the two binary cross-entropy costs."""
+"""Numerics: a sigmoid and a tanh that never overflow, and the two binary cross-entropy costs."""
 import warnings
 
 import numpy as np
@@ -69,6 +69,26 @@ def test_sigmoid_under_errstate_all_raise(dtype):
 def test_sigmoid_matches_textbook_formula_in_safe_range(z):
     y = Tensor(z).sigmoid()
     np.testing.assert_allclose(y.data, 1 / (1 + np.exp(-z)), rtol=1e-14, atol=1e-300)
+
+
+# ----------------------------------------------------------------- tanh
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_tanh_extremes_exact_limits_no_warning(dtype, strict_numerics):
+    x = Tensor(_extremes(dtype), requires_grad=True)
+    y = x.tanh()
+    assert y.dtype == dtype
+    big = np.abs(x.data) >= 30  # tanh(30) rounds to 1 in float64 and float32
+    np.testing.assert_array_equal(y.data[big], np.sign(x.data[big]))
+    # The reference: tanh(x) = expm1(2x) / (expm1(2x) + 2), in float64, accurate near 0 and safe below 30.
+    small = ~big
+    x64 = x.data[small].astype(np.float64)
+    np.testing.assert_allclose(y.data[small], np.expm1(2 * x64) / (np.expm1(2 * x64) + 2), rtol=1e-6, atol=0)
+    y.backward(np.ones_like(y.data))
+    assert x.grad.dtype == dtype
+    assert np.all(x.grad[big] == 0)  # 1 - (+-1)^2, exactly
+    np.testing.assert_allclose(x.grad[small], 1 / np.cosh(x64) ** 2, rtol=1e-6)
 
 
 # ----------------------------------------------------------------- composite cost (the post's)

@@ -18,7 +18,7 @@ ALL_OPS = sorted(OP_SPECS)
 
 
 def test_every_required_op_has_a_spec():
-    required = {"add", "sub", "mul", "div", "matmul", "affine", "neg", "relu", "sigmoid", "log", "exp", "pow", "sum", "mean", "T", "reshape"}
+    required = {"add", "sub", "mul", "div", "matmul", "affine", "neg", "relu", "sigmoid", "tanh", "log", "exp", "pow", "sum", "mean", "T", "reshape"}
     assert required <= set(OP_SPECS)
 
 

@@ -2,7 +2,7 @@
 
 Skipped when torch is not installed. Each example draws up to three leaves with
 mutually broadcastable shapes and composes a few random ops (every op of the
-engine: + - * / with tensors and Python numbers, unary -, matmul, F.affine, relu, sigmoid,
+engine: + - * / with tensors and Python numbers, unary -, matmul, F.affine, relu, sigmoid, tanh,
 log, exp, ** constant, sum/mean with axes and keepdims, .T, reshape), applied
 step by step to both engines in parallel.
 """
@@ -30,7 +30,7 @@ def _torch_reduce(kind, v, axis, keepdims):
     return fn(v, dim=tuple(axis), keepdim=keepdims)
 
 
-UNARY = ["neg", "relu", "sigmoid", "log", "exp", "pow", "sum", "mean", "T", "reshape", "rsub", "rdiv", "matmul", "affine"]
+UNARY = ["neg", "relu", "sigmoid", "tanh", "log", "exp", "pow", "sum", "mean", "T", "reshape", "rsub", "rdiv", "matmul", "affine"]
 BINARY = ["add", "sub", "mul", "div"]
 
 
@@ -69,6 +69,8 @@ def apply_op(op, values, consts_draw, ndim, lib):
         return a.relu() if lib == "am" else torch.relu(a)
     if op == "sigmoid":
         return a.sigmoid() if lib == "am" else torch.sigmoid(a)
+    if op == "tanh":
+        return a.tanh() if lib == "am" else torch.tanh(a)
     if op == "log":  # positive argument
         inner = a * a + 0.5
         return inner.log() if lib == "am" else torch.log(inner)
