@@ -2,7 +2,7 @@
 
 The names are the post's (Course 1 week 4, checked by :mod:`.post`) and the
 project's L-layer forms of the course's next assignments (checked by
-:mod:`.course2`, with the signatures of :mod:`nets.manual` part 3).
+:mod:`.course2`, with the signatures of :mod:`nets.manual.course2`).
 """
 
 __all__ = ["COURSE2_FUNCTIONS", "KNOWN_FUNCTIONS", "POST_FUNCTIONS"]

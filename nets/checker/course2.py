@@ -1,6 +1,6 @@
 """The audit of the course's next functions: L2, dropout, momentum, Adam, mini-batches, decay.
 
-Signatures are those of :mod:`nets.manual` part 3 (the course's 3-layer functions
+Signatures are those of :mod:`nets.manual.course2` (the course's 3-layer functions
 generalised to L layers, with the post's caches). Gradients are checked against
 autodiff exactly as the post's are (see :mod:`.post`); update rules,
 schedules and mini-batches against the rules written out here, independently of

@@ -61,7 +61,7 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
         if isinstance(module_or_path, types.ModuleType):
             module = module_or_path
             source = getattr(module, "__file__", None) or module.__name__
-            files = {os.path.abspath(module.__file__)} if getattr(module, "__file__", None) else set()
+            files = _module_files(module)
         elif isinstance(module_or_path, (str, os.PathLike)):
             source = os.fspath(module_or_path)
             # Importing may load numpy, matplotlib, h5py...: slower than any one call should be.
@@ -90,3 +90,15 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
     finally:
         np.random.set_state(saved_state)
         release_streams()
+
+
+def _module_files(module) -> set:
+    """The files whose functions count as the module's own: its file, and for a package
+    re-exporting them (``nets.manual``), the files of its submodules' functions."""
+    files = {os.path.abspath(module.__file__)} if getattr(module, "__file__", None) else set()
+    prefix = module.__name__ + "."
+    for value in vars(module).values():
+        code = getattr(value, "__code__", None)
+        if code is not None and getattr(value, "__module__", "").startswith(prefix):
+            files.add(os.path.abspath(code.co_filename))
+    return files
