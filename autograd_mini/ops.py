@@ -391,6 +391,30 @@ class Sigmoid(Op):
         return (g * (out * (1 - out)),)
 
 
+class Tanh(Op):
+    """``y = tanh(x)``. VJP: ``dx = g * (1 - y^2)`` (y saved).
+
+    numpy's tanh is exact at the limits: it returns +-1 for large |x| with no
+    overflow and no warning, and ``1 - y^2`` is then exactly 0.
+    """
+
+    __slots__ = ("out",)
+    name = "Tanh"
+    saved = ("out",)
+
+    def forward(self, x):
+        out = np.tanh(x)
+        self.out = out if self.needs_input_grad[0] else None
+        return out
+
+    def backward(self, g):
+        y = self.out
+        return (g * (1 - y * y),)
+
+    def backward_graph(self, g, out):
+        return (g * (1 - out * out),)
+
+
 class Log(Op):
     """``y = log(x)``. VJP: ``dx = g / x``.
 

@@ -187,6 +187,10 @@ class Tensor:
         """``1 / (1 + exp(-x))``, without overflow for any input (see ``ops.Sigmoid``)."""
         return apply(ops.Sigmoid(), self)
 
+    def tanh(self):
+        """The hyperbolic tangent, exactly +-1 far from 0 (see ``ops.Tanh``)."""
+        return apply(ops.Tanh(), self)
+
     def log(self):
         """Natural log as numpy computes it: ``log(0) = -inf``, ``log(x < 0) = nan`` (see ``ops.Log``)."""
         return apply(ops.Log(), self)

@@ -78,7 +78,7 @@ def _backprop_step(model, X, Y, replay: bool):
     after them (solvers built on an Objective, updates by autograd_mini.optim)
     both run the same algorithm.
     """
-    import nets.solvers as solvers
+    import nets.solvers as solvers  # the path every tree has (a re-export since the layout change)
 
     batch = model.batch(X, Y)
     if hasattr(solvers, "gradient_descent_step"):

@@ -87,7 +87,7 @@ def worker(config: dict) -> dict:
         if reason is not None:
             return {"skipped": reason}
     from nets import BinaryClassifier, manual
-    from nets.init import initialize
+    from nets.model.init import initialize
 
     X, Y, Xt, Yt, source = common.load_data(config.get("data_dir"), quick=config["quick"])
     Y = Y.astype(np.float64)

@@ -12,10 +12,10 @@
    `nets` used before. Reported: |p(photo) - p(original)| (mean, 95th percentile, max), the
    labels that flip, and the RMS pixel difference from the original.
 2. Draft mode. A 20-megapixel JPEG (5472 x 3648, a data-set image enlarged with noise) read
-   by `nets.pictures.load_picture` with JPEG draft mode (as shipped) and without, each in its
+   by `nets.data.pictures.load_picture` with JPEG draft mode (as shipped) and without, each in its
    own process: median time of 3 reads and the peak resident set; and the largest
    |p(draft) - p(full)| over a few such photos.
-3. Bomb. The time `nets.pictures.read_picture` takes to refuse a 200 KB PNG declaring
+3. Bomb. The time `nets.data.pictures.read_picture` takes to refuse a 200 KB PNG declaring
    40000 x 40000 pixels.
 
 Run: ``python benchmarks/bench_pictures.py`` (results in benchmarks/results/pictures.{md,json});
@@ -108,8 +108,8 @@ def filters_part(args, model, images):
                 "flips": int(np.sum((proba(model, arrays) > 0.5) != (p0 > 0.5))),
                 "pixel_rmse": float(np.sqrt(np.mean((arrays.astype(np.float64) - images) ** 2))),
             })
-    # What nets.pictures does must be the lanczos row: check it on a few photos through files.
-    from nets.pictures import load_picture
+    # What nets.data.pictures does must be the lanczos row: check it on a few photos through files.
+    from nets.data.pictures import load_picture
 
     with tempfile.TemporaryDirectory() as tmp:
         for k, image in enumerate(images[:3]):
@@ -117,7 +117,7 @@ def filters_part(args, model, images):
             big.save(Path(tmp) / "p.png")
             expected = np.asarray(big.resize((64, 64), Image.Resampling.LANCZOS))
             if not np.array_equal(load_picture(Path(tmp) / "p.png", 64), expected):
-                raise SystemExit("nets.pictures does not resample as the lanczos row does")
+                raise SystemExit("nets.data.pictures does not resample as the lanczos row does")
     return rows
 
 
@@ -135,7 +135,7 @@ def large_jpeg(image, seed, size):
 
 def draft_worker(config):
     """Read one JPEG 3 times with draft mode on or off; time and peak memory of this process."""
-    from nets import pictures
+    from nets.data import pictures
 
     if not config["draft"]:
         pictures.DRAFT_FACTOR = 10**9  # draft() then keeps scale 1: the full picture is decoded
@@ -154,7 +154,7 @@ def draft_worker(config):
 def draft_part(args, model, images, script):
     import numpy as np
 
-    from nets import pictures
+    from nets.data import pictures
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "photo.jpg"
@@ -183,7 +183,7 @@ def draft_part(args, model, images, script):
 
 
 def bomb_part():
-    from nets.pictures import PictureTooLargeError, read_picture
+    from nets.data.pictures import PictureTooLargeError, read_picture
 
     ihdr = struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0)
 
@@ -264,7 +264,7 @@ def render_markdown(report) -> str:
         "",
         f"## JPEG draft mode on a {draft['size'][0] * draft['size'][1] / 1e6:.0f}-megapixel photo",
         "",
-        f"A {draft['file_mb']:.1f} MB JPEG of {draft['size'][0]}x{draft['size'][1]} pixels, read to 64x64 by `nets.pictures.load_picture` "
+        f"A {draft['file_mb']:.1f} MB JPEG of {draft['size'][0]}x{draft['size'][1]} pixels, read to 64x64 by `nets.data.pictures.load_picture` "
         f"(median of 3 reads, each way in its own process):",
         "",
         common.markdown_table(["decoding", "seconds", "peak resident MB"],

@@ -72,7 +72,7 @@ def worker(config):
     import numpy as np
 
     from nets import BinaryClassifier, manual
-    from nets.init import initialize
+    from nets.model.init import initialize
 
     point = config["point"]
     dims, m = layer_dims(point), point["m"]
@@ -82,7 +82,7 @@ def worker(config):
 
     def make(contender):
         if contender == "engine":
-            from nets.solvers import gradient_descent_step
+            from nets.model.solvers import gradient_descent_step
 
             model = BinaryClassifier(dims, init="xavier", seed=1, dtype="float64")
             batch = model.batch(X, Y)

@@ -79,7 +79,7 @@ def peak_worker(config):
     import numpy as np
 
     from nets import BinaryClassifier, manual
-    from nets.init import initialize
+    from nets.model.init import initialize
 
     X, Y, _, _, source = common.load_data(config.get("data_dir"), quick=config["quick"])
     Y = Y.astype(np.float64)

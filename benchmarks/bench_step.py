@@ -218,7 +218,7 @@ def make_run(contender: str, dims, X, Y, dtype: str, batch_size):
     import numpy as np
 
     from nets import manual
-    from nets.init import initialize
+    from nets.model.init import initialize
 
     m = X.shape[1]
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS_DIR, atomic_write_text, machine_info, machine_markdown  # noqa: E402
 from nets.plots import plot_decision_boundaries  # noqa: E402
-from nets.reproduce import COURSE, EXPERIMENTS, run_experiment  # noqa: E402
+from nets.jobs.reproduce import COURSE, EXPERIMENTS, run_experiment  # noqa: E402
 
 
 def difference(ours, theirs):

@@ -8,9 +8,9 @@
     nets sharpness [--data DIR] [--layers ...] [--learning-rate 0.0075] [--every 100] [--out DIR]
     nets audit your_code.py [--json] [--seed N] [--timeout SECONDS] [--out report.json]
 
-This module only parses arguments and prints; each job has its own module:
-:mod:`nets.train`, :mod:`nets.gradcheck_job`, :mod:`nets.graph_job`, :mod:`nets.predict`,
-:mod:`nets.reproduce`, :mod:`nets.sharpness`, :mod:`nets.audit`.
+This module only parses arguments and prints; each command calls its job in
+:mod:`nets.jobs` (``nets.jobs.train``, ``.gradcheck``, ``.graph``, ``.predict``,
+``.reproduce``, ``.sharpness``, ``.audit``).
 
 Exit status: 0 success; 1 training diverged or the gradient check failed; 2 bad
 arguments, unreadable or malformed files (one ``nets: error: ...`` line on
@@ -125,9 +125,8 @@ _keep_prob = _number_within(lambda v: 0 < v <= 1, "in (0, 1]")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .init import INITS
-    from .model import COSTS, DTYPES
-    from .solvers import SOLVERS
+    from .model import COSTS, DTYPES, SOLVERS
+    from .model.init import INITS
 
     parser = _Parser(
         prog=PROG,
@@ -227,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(handler=_cmd_graph)
 
     # predict ----------------------------------------------------------------
-    from .pictures import FITS, MAX_PICTURE_PIXELS
+    from .data.pictures import FITS, MAX_PICTURE_PIXELS
 
     p = sub.add_parser("predict", help="classify pictures with a trained model",
                        description="Print the class of each image and p, the model's probability of that class. "
@@ -304,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_train(args) -> int:
     from tqdm import tqdm
 
-    from .train import FIT_OPTIONS, run_training
+    from .jobs.train import FIT_OPTIONS, run_training
 
     print_every = args.print_every
     unit = "epoch" if args.batch_size is not None else "iteration"
@@ -350,7 +349,7 @@ def _cmd_train(args) -> int:
 def _cmd_reproduce(args) -> int:
     import json
 
-    from .reproduce import run_experiment, table
+    from .jobs.reproduce import run_experiment, table
 
     def progress(record):
         if not args.json:
@@ -368,7 +367,7 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_gradcheck(args) -> int:
-    from .gradcheck_job import run_gradcheck
+    from .jobs.gradcheck import run_gradcheck
 
     report = run_gradcheck(layers=args.layers, examples=args.examples, seed=args.seed, cost=args.cost,
                            eps=args.eps, max_checks=args.max_checks)
@@ -394,30 +393,16 @@ def _cmd_gradcheck(args) -> int:
 
 
 def _cmd_graph(args) -> int:
-    import os
+    from .jobs.graph import write_step_graph
 
-    from autograd_mini.graph import collect, to_dot
-
-    from .atomic import write_text
-    from .plots import plot_graph
-    from .graph_job import step_graph
-
-    base, ext = os.path.splitext(args.out)
-    if ext.lower() not in (".png", ".svg", ".pdf"):
-        raise ValueError(f"--out must name a .png, .svg or .pdf file, got {args.out!r}")
-    root = step_graph(layers=args.layers, examples=args.examples, cost=args.cost)
-    graph = collect(root)
-    title = f"one training step of {args.layers} on {args.examples} examples ({args.cost} cost)"
-    plot_graph(graph, args.out, title=title)
-    dot_path = base + ".dot"
-    write_text(dot_path, to_dot(root, name="training_step"))
-    print(f"Wrote {args.out} and {dot_path} ({len(graph.ops)} ops, {len(graph.tensors)} tensors)")
+    written = write_step_graph(args.out, layers=args.layers, examples=args.examples, cost=args.cost)
+    print(f"Wrote {written['picture']} and {written['dot']} ({written['ops']} ops, {written['tensors']} tensors)")
     return 0
 
 
 def _cmd_predict(args) -> int:
-    from .pictures import is_picture_name
-    from .predict import predict_files
+    from .data.pictures import is_picture_name
+    from .jobs.predict import predict_files
 
     results = predict_files(args.model, args.inputs, fit=args.fit, errors="report")
     several = len(set(r["source"] for r in results)) > 1
@@ -445,7 +430,7 @@ def _cmd_predict(args) -> int:
 def _cmd_sharpness(args) -> int:
     from tqdm import tqdm
 
-    from .sharpness import run_sharpness
+    from .jobs.sharpness import run_sharpness
 
     bars = []  # made at the first iteration, as in 'train'
 
@@ -485,18 +470,14 @@ def _cmd_sharpness(args) -> int:
 def _cmd_audit(args) -> int:
     import json
 
-    from .audit import AuditImportError, audit
+    from .errors import AuditImportError
+    from .jobs.audit import run_audit
 
     try:
-        report = audit(args.path, seed=args.seed, timeout=args.timeout)
+        report = run_audit(args.path, seed=args.seed, timeout=args.timeout, out=args.out)
     except AuditImportError as exc:
         return _error(exc)
-    text = json.dumps(report.to_dict(), indent=2)
-    if args.out:
-        from .atomic import write_text
-
-        write_text(args.out, text + "\n")
-    print(text if args.json else report.format())
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format())
     if report.runaway:
         # A learner thread that could not be stopped would keep this process alive
         # (and busy) after main returns: leave now, output flushed.
@@ -522,8 +503,7 @@ def _error(message, status: int = 2) -> int:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit status."""
-    from .data import DataError
-    from .model import ModelFileError, TrainingDiverged
+    from .errors import DataError, ModelFileError, TrainingDiverged
 
     parser = build_parser()
     try:

@@ -1,4 +1,4 @@
-"""The tutorial's pictures: the cost curve, the mislabeled images, and a computation graph.
+"""The pictures: cost curves, mislabeled images, decision boundaries, graphs, sharpness.
 
 Figures are built with ``matplotlib.figure.Figure`` directly, not ``pyplot``: no
 GUI backend is touched, no global figure state is left behind, and the
@@ -14,7 +14,7 @@ import numpy as np
 from .atomic import save_figure
 
 __all__ = ["plot_costs", "plot_mislabeled", "plot_graph", "graph_layout", "plot_decision_boundary",
-           "plot_decision_boundaries", "draw_decision_boundary",
+           "plot_decision_boundaries", "draw_decision_boundary", "plot_sharpness",
            "MAX_MISLABELED_SHOWN"]
 
 #: More mislabeled images than this are summarised instead of drawn one by one.
@@ -249,3 +249,33 @@ def plot_decision_boundaries(panels, path, columns: int = 3) -> None:
         draw_decision_boundary(fig.add_subplot(rows, columns, k + 1), model, X, Y, title, resolution=200)
     fig.tight_layout()
     save_figure(fig, path, dpi=80)
+
+
+def plot_sharpness(result: dict, path) -> None:
+    """Cost (every iteration) above, sharpness (measured points) below, with the 2 / lr line."""
+    figure = _figure(7.5, 6)
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    shown = [c for c in result["costs"] if c[0] >= result.get("start", 0)]
+    top.plot([c[0] for c in shown], [c[1] for c in shown], ".-" if len(shown) <= 200 else "-", lw=0.8, ms=3,
+             color="tab:blue")
+    top.set_ylabel("cost")
+    top.set_title(f"{result['layers']} on {_short(result['data'])} data, learning rate {result['learning_rate']:g}",
+                  fontsize=10)
+    records = result["records"]
+    bottom.plot([r["iteration"] for r in records], [r["sharpness"] for r in records], "o-", ms=3,
+                color="tab:red", label="sharpness (top Hessian eigenvalue)")
+    bottom.axhline(result["two_over_lr"], color="black", ls="--", lw=1,
+                   label=f"2 / learning rate = {result['two_over_lr']:.4g}")
+    bottom.set_xlabel("iteration")
+    bottom.set_ylabel("sharpness")
+    bottom.set_ylim(bottom=0)
+    # Above the panel, not over the points (they can fill the whole height).
+    bottom.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8, frameon=False)
+    for axis in (top, bottom):
+        axis.grid(alpha=0.3)
+    figure.tight_layout(h_pad=2.0)
+    save_figure(figure, path, dpi=110)
+
+
+def _short(description: str) -> str:  # the data's name in a title
+    return description if description == "synthetic" else "cat/non-cat"

@@ -150,6 +150,7 @@ OP_SPECS: dict[str, OpSpec] = {
         _unary("neg", lambda x: -x, np.negative),
         _unary("relu", lambda x: x.relu(), lambda x: np.maximum(x, 0.0), NONZERO),
         _unary("sigmoid", lambda x: x.sigmoid(), lambda x: 1.0 / (1.0 + np.exp(-x))),
+        _unary("tanh", lambda x: x.tanh(), np.tanh),
         _unary("log", lambda x: x.log(), np.log, POSITIVE),
         _unary("exp", lambda x: x.exp(), np.exp, EXP_RANGE),
         OpSpec(

@@ -171,7 +171,7 @@ def test_peer_step_on_given_batches(name):
 
     from benchmarks import peers
     from nets import manual
-    from nets.init import initialize
+    from nets.model.init import initialize
 
     reason = peers.peer_unavailable_reason(name)
     if reason is not None:

@@ -12,7 +12,8 @@ import pytest
 import nets
 from nets import BinaryClassifier
 from nets.cli import main
-from nets.sharpness import run_sharpness, top_eigenvalue
+from nets.jobs.sharpness import run_sharpness
+from nets.sharpness import top_eigenvalue
 
 TINY = ["--image-size", "8", "--n-train", "24", "--n-test", "10", "--layers", "192,3,1", "--iterations", "12",
         "--learning-rate", "0.05", "--no-progress"]
@@ -127,11 +128,11 @@ def test_run_sharpness_records_and_files(tmp_path):
 
 def test_run_sharpness_last_record_matches_a_fresh_measurement(tmp_path):
     from nets import data as data_module
-    from nets.train import _load_data
+    from nets.jobs.runs import load_data
 
     result = run_sharpness(layers=[192, 3, 1], image_size=8, n_train=24, iterations=6, every=3,
                            learning_rate=0.05, out=tmp_path / "s", solver="backprop")
-    images, y, *_ = _load_data(None, 8, 24, 50)
+    images, y, *_ = load_data(None, 8, 24, 50)
     X = data_module.flatten_images(images)
     model = BinaryClassifier([192, 3, 1], seed=1)
     model.fit(X, y, learning_rate=0.05, iterations=6, solver="backprop")

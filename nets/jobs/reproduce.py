@@ -1,0 +1,231 @@
+"""``python -m nets reproduce``: the course's next three assignments, rerun through the public API.
+
+The deeplearning.ai course follows the tutorial with "Improving Deep Neural
+Networks": initialisation, regularisation and optimisation assignments, each on
+a 2-D data set (``../shared/data/course2``: ``initialization.h5``,
+``regularization.h5``, ``optimization.h5``, keys ``train_X`` (2, m),
+``train_Y`` (1, m), ``test_X``, ``test_Y``). Every run here is a
+:class:`~nets.BinaryClassifier` and one ``fit`` call with documented options;
+nothing reaches into the model. The course's odd random conventions are
+followed through those options:
+
+* weights drawn from seed 3 layer by layer (``seed=3`` with the matching ``init``);
+* the optimisation runs shuffle epoch k (from 1) with seed 10 + k
+  (``shuffle_seed=lambda k: 10 + k``);
+* the dropout run reseeds its masks with seed 1 at every forward pass
+  (``dropout_seed=lambda t: 1``: the same masks every iteration);
+* the decay runs set the rate after each epoch from that epoch's index
+  (``decay_lag=1``: the first two epochs both use lr0).
+
+The cost is the engine's stable cross-entropy (from the logits). Where the
+course's sigmoid rounds to exactly 1 (the ``random`` initialisation's huge
+weights), its ``log(1 - a)`` is ``log(0)`` and its printed cost is ``inf``;
+the same cross-entropy computed from the logits is finite, and the gradients
+(the course's ``dz = (a - y) / m``) are the same.
+
+:data:`COURSE` holds the figures the course's notebooks print, to compare with.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..data import load_feature_file
+from ..errors import DataError
+from ..model import BinaryClassifier
+
+__all__ = ["EXPERIMENTS", "COURSE", "COURSE_COST_TOLERANCE", "Run", "default_data_dir", "run_experiment", "table"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of an experiment: the model's constructor arguments and fit's options."""
+
+    name: str
+    init: str
+    learning_rate: float
+    steps: int  # iterations (full batch) or epochs (mini-batches)
+    options: dict = field(default_factory=dict)
+
+
+def _course_shuffle(epoch: int) -> int:
+    return 10 + epoch
+
+
+def _course_masks(step: int) -> int:
+    return 1
+
+
+_SCHEDULED = dict(decay="scheduled", decay_rate=1.0, decay_interval=1000, decay_lag=1)
+_MINI = dict(batch_size=64, shuffle_seed=_course_shuffle)
+
+#: experiment -> (layer dims, seed, print_every, runs)
+EXPERIMENTS = {
+    "initialization": ([2, 10, 5, 1], 3, 1000, [
+        Run("zeros", "zeros", 0.01, 15000),
+        Run("random", "large", 0.01, 15000),
+        Run("he", "he", 0.01, 15000),
+    ]),
+    "regularization": ([2, 20, 3, 1], 3, 10000, [
+        Run("none", "xavier", 0.3, 30000),
+        Run("l2", "xavier", 0.3, 30000, dict(l2=0.7)),
+        Run("dropout", "xavier", 0.3, 30000, dict(keep_prob=0.86, dropout_seed=_course_masks)),
+    ]),
+    "optimization": ([2, 5, 2, 1], 3, 1000, [
+        Run("gd", "he", 0.0007, 10000, dict(_MINI, optimizer="gd")),
+        Run("momentum", "he", 0.0007, 10000, dict(_MINI, optimizer="momentum", beta=0.9)),
+        Run("adam", "he", 0.0007, 10000, dict(_MINI, optimizer="adam")),
+        Run("gd_decay", "he", 0.1, 5000, dict(_MINI, optimizer="gd", decay="inverse", decay_rate=1.0, decay_lag=1)),
+        Run("gd_scheduled", "he", 0.1, 5000, dict(_MINI, optimizer="gd", **_SCHEDULED)),
+        Run("momentum_scheduled", "he", 0.1, 5000, dict(_MINI, optimizer="momentum", beta=0.9, **_SCHEDULED)),
+        Run("adam_scheduled", "he", 0.01, 5000, dict(_MINI, optimizer="adam", **_SCHEDULED)),
+    ]),
+}
+
+#: What the course's notebooks print: cost at an iteration/epoch, train and test
+#: accuracy (None: not printed). Full-precision costs where the notebook prints
+#: them with repr (initialisation, regularisation), six decimals where it prints
+#: ``%f`` (optimisation: compare to 5e-7). The ``random`` run is chaotic: only
+#: its first cost and its accuracies are stable across machines. The decay runs'
+#: figures are not listed: only their accuracies are printed there.
+COURSE = {
+    "initialization": {
+        "zeros": {"costs": {i: 0.6931471805599453 for i in range(0, 15000, 1000)},
+                  "train_accuracy": 0.5, "test_accuracy": 0.5},
+        "random": {"costs": {0: math.inf}, "train_accuracy": 0.83, "test_accuracy": 0.86},
+        "he": {"costs": {0: 0.8830537463419761, 1000: 0.6879825919728063, 2000: 0.6751286264523371,
+                         3000: 0.6526117768893807, 4000: 0.6082958970572938, 5000: 0.5304944491717495,
+                         6000: 0.4138645817071794, 7000: 0.3117803464844441, 8000: 0.23696215330322562,
+                         9000: 0.18597287209206836, 10000: 0.1501555628037182, 11000: 0.12325079292273548,
+                         12000: 0.09917746546525937, 13000: 0.0845705595402428, 14000: 0.07357895962677366},
+               "train_accuracy": 0.9933333333333333, "test_accuracy": 0.96},
+    },
+    "regularization": {
+        "none": {"costs": {0: 0.6557412523481002, 10000: 0.16329987525724216, 20000: 0.13851642423255986},
+                 "train_accuracy": 0.9478672985781991, "test_accuracy": 0.915},
+        "l2": {"costs": {0: 0.6974484493131264, 10000: 0.2684918873282239, 20000: 0.2680916337127301},
+               "train_accuracy": 0.9383886255924171, "test_accuracy": 0.93},
+        "dropout": {"costs": {0: 0.6543912405149825, 10000: 0.061016986574905605, 20000: 0.060582435798513114},
+                    "train_accuracy": 0.9289099526066351, "test_accuracy": 0.95},
+    },
+    "optimization": {
+        "gd": {"costs": {0: 0.702405, 1000: 0.668101, 2000: 0.635288, 3000: 0.600491, 4000: 0.573367,
+                         5000: 0.551977, 6000: 0.532370, 7000: 0.514007, 8000: 0.496472, 9000: 0.468014},
+               "train_accuracy": 0.7966666666666666, "test_accuracy": None},
+        "momentum": {"costs": {0: 0.702413, 1000: 0.668167, 2000: 0.635388, 3000: 0.600591, 4000: 0.573444,
+                               5000: 0.552058, 6000: 0.532458, 7000: 0.514101, 8000: 0.496652, 9000: 0.468160},
+                     "train_accuracy": 0.7966666666666666, "test_accuracy": None},
+        "adam": {"costs": {0: 0.702166, 1000: 0.167845, 2000: 0.141316, 3000: 0.138788, 4000: 0.136066,
+                           5000: 0.134240, 6000: 0.131127, 7000: 0.130216, 8000: 0.129623, 9000: 0.129118},
+                 "train_accuracy": 0.94, "test_accuracy": None},
+    },
+}
+
+#: How closely the reproduced costs are expected to match COURSE (relative), per
+#: experiment: the last bits differ (the engine's cross-entropy and sigmoid round
+#: differently from the course's ``log(sigmoid)``), and the difference grows
+#: slowly over tens of thousands of iterations; six printed decimals for optimisation.
+COURSE_COST_TOLERANCE = {"initialization": 1e-13, "regularization": 1e-11, "optimization": 5e-7}
+
+
+def default_data_dir() -> Path:
+    """``../shared/data/course2`` beside the project checkout (where the course's data sets live)."""
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / "course2"
+
+
+def run_experiment(experiment: str, data=None, out=None, steps: int | None = None, runs=None,
+                   log=None) -> dict:
+    """Rerun one experiment; returns ``{"experiment": ..., "runs": [...]}`` (the ``--json`` output).
+
+    ``data``: the folder holding ``<experiment>.h5`` (default
+    :func:`default_data_dir`). ``out``: a folder for the decision-boundary
+    pictures (``<experiment>_<run>.png``), or None for none. ``steps``: cut
+    every run to this many iterations/epochs (a quick check; costs are then
+    recorded every ``max(1, steps // 4)``). ``runs``: names of the runs to do
+    (default all). ``log(text)`` is told about each run as it ends.
+
+    Each run's record: ``name``, ``costs`` (``{"<iteration or epoch>": cost}``),
+    ``train_accuracy``, ``test_accuracy`` (None without a test set),
+    ``unit``, ``seconds``, ``picture`` (path or None), ``model`` (the trained
+    BinaryClassifier) and ``course`` (the course's printed figures for this run,
+    when known). The data arrays are in ``result["data"]``: ``(train_X, train_Y)``.
+    """
+    if not isinstance(experiment, str) or experiment not in EXPERIMENTS:
+        raise ValueError(f"experiment must be one of {sorted(EXPERIMENTS)}, got {experiment!r}")
+    directory = Path(default_data_dir() if data is None else data)
+    path = directory / f"{experiment}.h5"
+    if not path.is_file():
+        raise DataError(f"{path}: not found (the course's data set for '{experiment}'; give its folder with --data)")
+    train_X, train_Y, test_X, test_Y = load_feature_file(path)
+    dims, seed, print_every, all_runs = EXPERIMENTS[experiment]
+    if train_X.shape[0] != dims[0]:
+        raise DataError(f"{path}: train_X has {train_X.shape[0]} features; the '{experiment}' network takes {dims[0]}")
+    if runs is not None:
+        unknown = sorted(set(runs) - {r.name for r in all_runs})
+        if unknown:
+            raise ValueError(f"unknown run(s) {unknown} for '{experiment}'; choose from {[r.name for r in all_runs]}")
+        all_runs = [r for r in all_runs if r.name in runs]
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+    records = []
+    for run in all_runs:
+        count = run.steps if steps is None else min(steps, run.steps)
+        every = print_every if steps is None else max(1, count // 4)
+        model = BinaryClassifier(dims, init=run.init, seed=seed)
+        options = dict(run.options)
+        length = {"epochs": count} if "batch_size" in options else {"iterations": count}
+        started = time.perf_counter()
+        history = model.fit(train_X, train_Y, run.learning_rate, print_every=every, **length, **options)
+        seconds = time.perf_counter() - started
+        record = {
+            "name": run.name,
+            "unit": history.unit,
+            "costs": {str(i): c for i, c in history},
+            "train_accuracy": model.accuracy(train_X, train_Y),
+            "test_accuracy": None if test_X is None else model.accuracy(test_X, test_Y),
+            "seconds": seconds,
+            "picture": None,
+            "model": model,  # not part of the JSON output
+        }
+        course = COURSE.get(experiment, {}).get(run.name)
+        if course is not None and steps is None:
+            record["course"] = {"costs": {str(k): v for k, v in course["costs"].items()},
+                                "train_accuracy": course["train_accuracy"],
+                                "test_accuracy": course["test_accuracy"]}
+        if out is not None:
+            from ..plots import plot_decision_boundary
+
+            picture = out / f"{experiment}_{run.name}.png"
+            plot_decision_boundary(model, train_X, train_Y, picture,
+                                   title=f"{experiment}: {run.name} (train accuracy {record['train_accuracy']:.4f})")
+            record["picture"] = str(picture)
+        records.append(record)
+        if log is not None:
+            log(record)
+    return {"experiment": experiment, "runs": records, "data": (train_X, train_Y)}
+
+
+def table(result: dict) -> str:
+    """The text table ``reproduce`` prints: costs at the recorded points, accuracies, the course's beside them."""
+    lines = [f"{result['experiment']}:"]
+    for r in result["runs"]:
+        course = r.get("course") or {}
+        course_costs = course.get("costs", {})
+        lines.append(f"  {r['name']} ({r['seconds']:.1f} s)")
+        for index, cost in r["costs"].items():
+            theirs = course_costs.get(index)
+            note = "" if theirs is None else f"   course: {theirs!r}"
+            lines.append(f"    cost after {r['unit']} {index:>6}: {cost!r}{note}")
+        for part in ("train", "test"):
+            ours = r[f"{part}_accuracy"]
+            if ours is None:
+                continue
+            theirs = course.get(f"{part}_accuracy")
+            note = "" if theirs is None else f"   course: {theirs:.4f}"
+            lines.append(f"    {part} accuracy: {ours:.4f}{note}")
+        if r["picture"]:
+            lines.append(f"    decision boundary: {r['picture']}")
+    return "\n".join(lines)
