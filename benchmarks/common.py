@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 QUICK_RESULTS_DIR = RESULTS_DIR / "quick"
 DEFAULT_DATA_DIR = Path(os.environ.get("CATVNONCAT_DIR", REPO_ROOT.parent / "shared" / "data" / "catvnoncat"))
