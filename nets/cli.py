@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--layers", type=_layers, default=None, metavar="N,N,...,1",
                    help="layer sizes, input first, ending in 1 (default: the input size, then 20,7,5,1)")
     cost_option(t)
+    t.add_argument("--hidden-activation", choices=("relu", "tanh"), default="relu",
+                   help="every hidden layer's activation (default relu; tanh: Course 1 week 3's network)")
     start_options(t)
     t.add_argument("--iterations", type=_int_at_least(1), default=None,
                    help="full-batch gradient steps (default 2500); not with --batch-size")
@@ -328,7 +330,7 @@ def _cmd_train(args) -> int:
             data=args.data, layers=args.layers, init=args.init, seed=args.seed,
             learning_rate=args.learning_rate, iterations=args.iterations, print_every=print_every,
             dtype=args.dtype, cost=args.cost, solver=args.solver, out=args.out, overwrite=args.overwrite,
-            callback=on_iteration, log=print,
+            hidden_activation=args.hidden_activation, callback=on_iteration, log=print,
             image_size=args.image_size, n_train=args.n_train, n_test=args.n_test,
             **{name: getattr(args, name) for name in FIT_OPTIONS},
         )
