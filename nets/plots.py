@@ -53,6 +53,26 @@ def plot_costs(costs, learning_rate: float, path, unit: str = "iteration") -> No
     save_figure(fig, path, dpi=100)
 
 
+def plot_cost_curves(curves, path, title: str | None = None, legend_title: str | None = None) -> None:
+    """Several cost curves on one plot, as the course draws its learning-rate comparison.
+
+    ``curves`` is ``[(label, [(iteration, cost), ...]), ...]``; the x axis is
+    ``iteration / 100`` ("iterations (hundreds)"), one line per curve, with a
+    legend of the labels.
+    """
+    fig = _figure(5.5, 4.0)
+    ax = fig.add_subplot()
+    for label, costs in curves:
+        ax.plot([i / 100.0 for i, _ in costs], [c for _, c in costs], label=label)
+    ax.set_ylabel("cost")
+    ax.set_xlabel("iterations (hundreds)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(title=legend_title, loc="upper center", frameon=True)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=100)
+
+
 def plot_mislabeled(classes, images, y, p, path) -> int:
     """The test images the model got wrong, titled as the tutorial does. Returns their number.
 
