@@ -264,7 +264,9 @@ class BinaryClassifier:
           features, for ``optimizer`` "gd" or "momentum" with any ``l2``,
           ``keep_prob``, ``decay`` and batch size (Adam is refused; see
           :mod:`nets.model.solvers`); ``"auto"`` (default) picks ``gram`` when it
-          is valid and cheaper by :func:`nets.model.solvers.flop_estimates`.
+          is valid and cheaper by :func:`nets.model.solvers.flop_estimates`
+          (for logistic regression, ``[n_x, 1]``, whose one layer is then the
+          output layer: when m is below about 2 n_x, as on the cat data).
         * ``replay``: backprop traces the step's graph once (per batch size)
           and replays it (:class:`autograd_mini.Replay`); ``False`` builds it
           eagerly every step. The numbers are the same.
