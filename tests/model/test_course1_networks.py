@@ -159,9 +159,10 @@ def test_logistic_run_is_week2_optimize(solver, replay, cost):
 
 
 @pytest.mark.parametrize("n_x,m,expected", [(12288, 209, "gram"), (150, 30, "gram"), (2, 400, "backprop"),
-                                            (20, 100, "backprop")])
+                                            (20, 100, "backprop"), (100, 190, "gram"), (100, 210, "backprop")])
 def test_what_auto_picks_for_logistic_regression(n_x, m, expected):
-    # gram whenever it spends fewer multiply-adds on W1 (see README): examples fewer than features
+    # gram whenever it spends fewer multiply-adds on W1 (README): 2 m^2 against 4 n_x m per step,
+    # so below about 2 n_x examples in a long run
     assert choose_solver("auto", [n_x, 1], m, 2000) == expected
 
 
