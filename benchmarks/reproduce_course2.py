@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import RESULTS_DIR, atomic_write_text, machine_info, machine_markdown  # noqa: E402
 from nets.plots import plot_decision_boundaries  # noqa: E402
-from nets.jobs.reproduce import COURSE, EXPERIMENTS, run_experiment  # noqa: E402
+from nets.jobs.reproduce import COURSE, COURSE2_EXPERIMENTS, run_experiment  # noqa: E402
 
 
 def difference(ours, theirs):
@@ -40,7 +40,7 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     lines = ["# The course's follow-up experiments, reproduced", "", machine_markdown(machine_info(with_peers=False)), ""]
     everything = {}
-    for experiment in EXPERIMENTS:
+    for experiment in COURSE2_EXPERIMENTS:
         started = time.perf_counter()
         result = run_experiment(experiment, data=args.data)
         train_X, train_Y = result["data"]

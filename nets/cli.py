@@ -4,7 +4,7 @@
     nets gradcheck [--layers 10,5,3,1] [--examples 8]
     nets graph --out step.png [--layers 12288,20,7,5,1]
     nets predict --model runs/.../model.h5 [--fit crop|squash] photo.jpg | FOLDER | test_catvnoncat.h5
-    nets reproduce initialization|regularization|optimization [--data DIR] [--json] [--out DIR]
+    nets reproduce initialization|regularization|optimization|logistic|planar [--data DIR] [--json] [--out DIR]
     nets sharpness [--data DIR] [--layers ...] [--learning-rate 0.0075] [--every 100] [--out DIR]
     nets audit your_code.py [--json] [--seed N] [--timeout SECONDS] [--out report.json]
 
@@ -174,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--layers", type=_layers, default=None, metavar="N,N,...,1",
                    help="layer sizes, input first, ending in 1 (default: the input size, then 20,7,5,1)")
     cost_option(t)
+    t.add_argument("--hidden-activation", choices=("relu", "tanh"), default="relu",
+                   help="every hidden layer's activation (default relu; tanh: Course 1 week 3's network)")
     start_options(t)
     t.add_argument("--iterations", type=_int_at_least(1), default=None,
                    help="full-batch gradient steps (default 2500); not with --batch-size")
@@ -244,12 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_predict)
 
     # reproduce ---------------------------------------------------------------
-    r = sub.add_parser("reproduce", help="rerun the course's initialisation, regularisation or optimisation runs",
-                       description="Rerun one of the experiments of the course's next assignments through the "
-                                   "public API; print costs at the course's printed iterations and accuracies "
-                                   "beside the course's figures, and draw each run's decision boundary.")
-    r.add_argument("experiment", choices=("initialization", "regularization", "optimization"))
-    r.add_argument("--data", metavar="DIR", help="folder holding <experiment>.h5 (default ../shared/data/course2)")
+    r = sub.add_parser("reproduce", help="rerun the course's logistic, planar, initialisation, regularisation or "
+                                         "optimisation runs",
+                       description="Rerun one of the course's experiments through the public API (Course 1: "
+                                   "logistic regression on the cat data, the planar tanh network; Course 2: "
+                                   "initialisation, regularisation, optimisation); print costs at the course's "
+                                   "printed iterations and accuracies beside the course's figures, and draw the "
+                                   "pictures.")
+    r.add_argument("experiment", choices=("initialization", "regularization", "optimization", "logistic", "planar"))
+    r.add_argument("--data", metavar="DIR", help="folder holding <experiment>.h5 (default ../shared/data/course2); "
+                                                 "for logistic the cat/non-cat folder (default "
+                                                 "../shared/data/catvnoncat); planar's data is built in")
     r.add_argument("--json", action="store_true", help="print the results as JSON on stdout instead of a table")
     r.add_argument("--out", metavar="DIR", help="folder for the decision-boundary pictures (default: none drawn)")
     r.add_argument("--run", action="append", metavar="NAME", help="only this run (repeatable)")
@@ -328,7 +335,7 @@ def _cmd_train(args) -> int:
             data=args.data, layers=args.layers, init=args.init, seed=args.seed,
             learning_rate=args.learning_rate, iterations=args.iterations, print_every=print_every,
             dtype=args.dtype, cost=args.cost, solver=args.solver, out=args.out, overwrite=args.overwrite,
-            callback=on_iteration, log=print,
+            hidden_activation=args.hidden_activation, callback=on_iteration, log=print,
             image_size=args.image_size, n_train=args.n_train, n_test=args.n_test,
             **{name: getattr(args, name) for name in FIT_OPTIONS},
         )

@@ -53,6 +53,26 @@ def plot_costs(costs, learning_rate: float, path, unit: str = "iteration") -> No
     save_figure(fig, path, dpi=100)
 
 
+def plot_cost_curves(curves, path, title: str | None = None, legend_title: str | None = None) -> None:
+    """Several cost curves on one plot, as the course draws its learning-rate comparison.
+
+    ``curves`` is ``[(label, [(iteration, cost), ...]), ...]``; the x axis is
+    ``iteration / 100`` ("iterations (hundreds)"), one line per curve, with a
+    legend of the labels.
+    """
+    fig = _figure(5.5, 4.0)
+    ax = fig.add_subplot()
+    for label, costs in curves:
+        ax.plot([i / 100.0 for i, _ in costs], [c for _, c in costs], label=label)
+    ax.set_ylabel("cost")
+    ax.set_xlabel("iterations (hundreds)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.legend(title=legend_title, loc="upper center", frameon=True)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=100)
+
+
 def plot_mislabeled(classes, images, y, p, path) -> int:
     """The test images the model got wrong, titled as the tutorial does. Returns their number.
 
@@ -208,23 +228,60 @@ def plot_graph(graph, path, title: str | None = None) -> None:
     save_figure(fig, path, dpi=100)
 
 
+#: Where in matplotlib's "Spectral" map the two classes' colours are taken, for
+#: the regions and the points alike (class 0 red, class 1 blue).
+CLASS_COLOUR_VALUES = (0.1, 0.9)
+#: How opaque the filled regions are over white (the points are opaque).
+REGION_ALPHA = 0.45
+#: The picture extends the data's range by this fraction of its spread on every side.
+PAD_FRACTION = 0.1
+
+
+def class_colours():
+    """The two classes' RGBA colours, shared by the regions and the points."""
+    from matplotlib import colormaps
+
+    spectral = colormaps["Spectral"]
+    return [spectral(value) for value in CLASS_COLOUR_VALUES]
+
+
+def boundary_extent(X):
+    """``(x_min, x_max, y_min, y_max)``: the data's range padded by PAD_FRACTION of its spread.
+
+    A coordinate with no spread (all points on a line) is padded by 1.
+    """
+    extent = []
+    for row in np.asarray(X, dtype=float)[:2]:
+        low, high = float(row.min()), float(row.max())
+        pad = PAD_FRACTION * (high - low) if high > low else 1.0
+        extent += [low - pad, high + pad]
+    return tuple(extent)
+
+
 def draw_decision_boundary(ax, model, X, Y, title: str | None = None, resolution: int = 300) -> None:
     """Draw on ``ax`` the plane coloured by the model's prediction, with the data points on it.
 
-    As the course draws it: the range of X widened by 1 on every side, a
-    ``resolution`` x ``resolution`` grid classified by ``model.predict``
-    (no dropout), filled contours, and the examples coloured by their label.
+    As the course draws it, with two changes: the regions and the points take
+    the same two colours (:func:`class_colours`; the regions lighter, over
+    white), so that a point on its own class's colour is classified right and
+    one on the other colour is not; and the range of X is widened by
+    :data:`PAD_FRACTION` of its spread on every side (not by a fixed 1, which
+    drowns a data set about one unit wide). A ``resolution`` x ``resolution``
+    grid is classified by ``model.predict`` (no dropout).
     """
+    from matplotlib.colors import ListedColormap
+
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] != 2:
         raise ValueError(f"a decision boundary needs 2-D inputs (X of shape (2, m)), got X of shape {X.shape}")
-    labels = np.asarray(Y).reshape(-1)
-    x_min, x_max = X[0].min() - 1, X[0].max() + 1
-    y_min, y_max = X[1].min() - 1, X[1].max() + 1
+    labels = np.asarray(Y).reshape(-1).astype(int)
+    colours = class_colours()
+    x_min, x_max, y_min, y_max = boundary_extent(X)
     xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
     zz = model.predict(np.vstack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
-    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], cmap="Spectral", alpha=0.8)
-    ax.scatter(X[0], X[1], c=labels, cmap="Spectral", s=12, edgecolors="k", linewidths=0.4)
+    # One colour per band: [-0.5, 0.5) is class 0, [0.5, 1.5] class 1.
+    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], colors=colours, alpha=REGION_ALPHA)
+    ax.scatter(X[0], X[1], c=ListedColormap(colours)(labels), s=12, edgecolors="k", linewidths=0.4)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
     ax.set_xlabel("x1")

@@ -52,6 +52,7 @@ def run_training(
     dtype: str = "float64",
     cost: str = "stable",
     solver: str = "auto",
+    hidden_activation: str = "relu",
     out=None,
     overwrite: bool = False,
     callback=None,
@@ -69,7 +70,8 @@ def run_training(
     :func:`nets.data.load_feature_file`), or None for the built-in synthetic
     data (``make_synthetic_catvnoncat`` with seed :data:`nets.jobs.runs.SYNTHETIC_SEED`,
     ``image_size``/``n_train``/``n_test`` images). ``layers`` defaults to the
-    tutorial's ``[n_x, 20, 7, 5, 1]``. ``fit_options`` are ``fit``'s training
+    tutorial's ``[n_x, 20, 7, 5, 1]``; ``hidden_activation`` is ``"relu"`` or
+    ``"tanh"`` (see :class:`nets.BinaryClassifier`). ``fit_options`` are ``fit``'s training
     options (:data:`FIT_OPTIONS`: mini-batches, optimizer, L2, dropout, decay);
     ``iterations`` defaults to 2500 full-batch steps, and must be left out
     with ``batch_size`` (give ``epochs``).
@@ -119,7 +121,7 @@ def run_training(
             )
     # init, seed, dtype and cost are checked on a one-weight model, so that a typo
     # is reported before the data is read and the real weights are drawn.
-    BinaryClassifier([1, 1], init=init, seed=seed, dtype=dtype, cost=cost)
+    BinaryClassifier([1, 1], init=init, seed=seed, dtype=dtype, cost=cost, hidden_activation=hidden_activation)
     check_fit_options(iterations=iterations, **fit_options)
     if feature_file:
         train_x, train_y, test_x, test_y = load_feature_file(data)
@@ -139,7 +141,7 @@ def run_training(
         check_first_layer(layers, *train_images.shape[1:])
         train_x = flatten_images(train_images)
         test_x = flatten_images(test_images)
-    model = BinaryClassifier(layers, init=init, seed=seed, dtype=dtype, cost=cost)
+    model = BinaryClassifier(layers, init=init, seed=seed, dtype=dtype, cost=cost, hidden_activation=hidden_activation)
 
     out_dir, created = prepare_out_dir(out, overwrite)
     written = []
@@ -147,7 +149,7 @@ def run_training(
         if log is not None:
             log(
                 f"Training {layers} on {description} data ({train_x.shape[1]} train, "
-                f"{test_x.shape[1]} test images), writing to {out_dir}"
+                f"{0 if test_x is None else test_x.shape[1]} test images), writing to {out_dir}"
             )
         history = model.fit(train_x, train_y, learning_rate=learning_rate, iterations=iterations,
                             print_every=print_every, callback=callback, solver=solver, **fit_options)
@@ -180,6 +182,7 @@ def run_training(
         training = model.training
         metrics = {
             "layers": layers,
+            "hidden_activation": hidden_activation,
             "init": init,
             "seed": seed,
             "learning_rate": learning_rate,

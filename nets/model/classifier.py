@@ -25,7 +25,7 @@ from ..validation import (check_count, check_fraction, check_layer_dims, check_l
                           check_non_negative, check_X, check_Y)
 from .init import INITS, initialize
 from .modelfile import read_model, write_model
-from .objective import Objective
+from .objective import HIDDEN_ACTIVATIONS, Objective
 from .options import COSTS, DTYPES, check_fit_options, dtype_name
 from .sampling import DropoutMasks, FullBatch, MiniBatches, seeded_streams
 from .solvers import BackpropSolver, GramSolver, choose_solver
@@ -63,7 +63,7 @@ class FitHistory(list):
     seconds: float = 0.0
 
 class BinaryClassifier:
-    """``[LINEAR->RELU] x (L-1) -> LINEAR -> SIGMOID`` trained by gradient descent.
+    """``[LINEAR->RELU] x (L-1) -> LINEAR -> SIGMOID`` (or tanh hidden layers) trained by gradient descent.
 
     Parameters
     ----------
@@ -85,9 +85,14 @@ class BinaryClassifier:
         the logits in one fused op, finite for any logits, with gradient
         ``(sigmoid(Z) - Y) / m``; ``faithful`` builds ``sigmoid`` then the post's
         ``-(1/m) sum(Y log A + (1-Y) log(1-A))`` from separate graph ops.
+    hidden_activation : "relu" or "tanh"
+        Every hidden layer's activation: ReLU (the post's, default) or tanh
+        (Course 1 week 3's planar network). ``layer_dims=[n_x, 1]`` has no
+        hidden layer: it is logistic regression (week 2), whatever this says.
     """
 
-    def __init__(self, layer_dims, init: str = "xavier", seed: int | None = 1, dtype="float64", cost="stable"):
+    def __init__(self, layer_dims, init: str = "xavier", seed: int | None = 1, dtype="float64", cost="stable",
+                 hidden_activation: str = "relu"):
         self.layer_dims = check_layer_dims(layer_dims)
         if not isinstance(init, str) or init not in INITS:
             raise ValueError(f"init must be one of {sorted(INITS)}, got {init!r}")
@@ -100,6 +105,9 @@ class BinaryClassifier:
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         if not isinstance(cost, str) or cost not in COSTS:
             raise ValueError(f"cost must be one of {COSTS}, got {cost!r}")
+        if not isinstance(hidden_activation, str) or hidden_activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}, got {hidden_activation!r}")
+        self.hidden_activation = hidden_activation
         self.init, self.seed, self.dtype, self.cost = init, seed, DTYPES[name], cost
         params = initialize(self.layer_dims, init, seed, self.dtype)
         self._params = [Tensor(params[k], requires_grad=True, name=k) for k in params]
@@ -140,7 +148,7 @@ class BinaryClassifier:
     def __repr__(self) -> str:
         return (
             f"BinaryClassifier({self.layer_dims}, init={self.init!r}, seed={self.seed}, "
-            f"dtype={np.dtype(self.dtype).name!r}, cost={self.cost!r})"
+            f"dtype={np.dtype(self.dtype).name!r}, cost={self.cost!r}, hidden_activation={self.hidden_activation!r})"
         )
 
     # ------------------------------------------------------------------ graph
@@ -163,13 +171,14 @@ class BinaryClassifier:
         gram fit (a callback asking) the implicit W1 is materialised first.
         """
         self._materialise()
-        return Objective(self._params, self._cost_of_logits, l2=l2, m=m, keep_prob=keep_prob)
+        return Objective(self._params, self._cost_of_logits, l2=l2, m=m, keep_prob=keep_prob,
+                         hidden_activation=self.hidden_activation)
 
     def forward(self, X: Tensor) -> Tensor:
         """The logits ``Z[L]`` (1, m), as a graph built from autograd_mini ops.
 
-        Each layer is ``Z = W @ A + b`` (one fused affine op), then ReLU for all
-        layers but the last. No dropout: predictions never use it.
+        Each layer is ``Z = W @ A + b`` (one fused affine op), then ReLU (or
+        tanh: ``hidden_activation``) for all layers but the last. No dropout: predictions never use it.
         """
         return self.objective().logits(X)
 
@@ -255,7 +264,9 @@ class BinaryClassifier:
           features, for ``optimizer`` "gd" or "momentum" with any ``l2``,
           ``keep_prob``, ``decay`` and batch size (Adam is refused; see
           :mod:`nets.model.solvers`); ``"auto"`` (default) picks ``gram`` when it
-          is valid and cheaper by :func:`nets.model.solvers.flop_estimates`.
+          is valid and cheaper by :func:`nets.model.solvers.flop_estimates`
+          (for logistic regression, ``[n_x, 1]``, whose one layer is then the
+          output layer: when m is below about 2 n_x, as on the cat data).
         * ``replay``: backprop traces the step's graph once (per batch size)
           and replays it (:class:`autograd_mini.Replay`); ``False`` builds it
           eagerly every step. The numbers are the same.

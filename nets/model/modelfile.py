@@ -67,6 +67,7 @@ def write_model(model, path) -> None:
             f.attrs["seed"] = -1 if model.seed is None else int(model.seed)
             f.attrs["dtype"] = np.dtype(model.dtype).name
             f.attrs["cost"] = model.cost
+            f.attrs["hidden_activation"] = model.hidden_activation
             if model.training is not None:
                 # How the weights were trained (fit's options and what ran), as JSON text.
                 f.attrs["training"] = json.dumps(model.training)
@@ -126,6 +127,11 @@ def _read_open_file(cls, path, f, h5py):
             raise ModelFileError(f"{path}: the attribute {key!r} must be a string, got {_show(attrs[key])}")
     init, dtype, cost = _text(attrs["init"]), _text(attrs["dtype"]), _text(attrs["cost"])
     seed = _scalar_int(path, "seed", attrs["seed"])
+    # Optional: files written before tanh existed have ReLU hidden layers.
+    hidden_activation = attrs.get("hidden_activation", "relu")
+    if not isinstance(hidden_activation, (str, bytes)):
+        raise ModelFileError(f"{path}: the attribute 'hidden_activation' must be a string, got {_show(hidden_activation)}")
+    hidden_activation = _text(hidden_activation)
     if init not in INITS or dtype not in DTYPES:
         raise ModelFileError(f"{path}: unknown init {init!r} or dtype {dtype!r}")
     try:
@@ -150,7 +156,8 @@ def _read_open_file(cls, path, f, h5py):
                 raise ModelFileError(f"{path}: {name} has shape {data.shape}, expected {shape}")
             datasets[name] = data
     try:
-        model = cls(dims, init=init, seed=None if seed < 0 else seed, dtype=dtype, cost=cost)
+        model = cls(dims, init=init, seed=None if seed < 0 else seed, dtype=dtype, cost=cost,
+                    hidden_activation=hidden_activation)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: {exc}") from None
     parameters = {}

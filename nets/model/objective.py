@@ -2,7 +2,7 @@
 
 ``Objective.cost(X, Y, masks)`` builds
 
-    Z1 = W1 X + b1;  for each hidden layer: A = relu(Z);  A = (A * D) / keep_prob  (dropout);
+    Z1 = W1 X + b1;  for each hidden layer: A = relu(Z) (or tanh(Z));  A = (A * D) / keep_prob  (dropout);
     Z = W A + b;  cost = cross-entropy(Z, Y) + (1/m) * (l2/2) * (||W1||^2 + ... + ||WL||^2)
 
 from autograd_mini ops, so that the engine differentiates every term: the L2
@@ -17,19 +17,28 @@ from __future__ import annotations
 from autograd_mini import Tensor
 import autograd_mini.functional as F
 
+#: The hidden layers' activations, by name: each a Tensor method.
+HIDDEN_ACTIVATIONS = ("relu", "tanh")
+
 
 class Objective:
     """The cost of ``params`` ([W1, b1, ..., WL, bL] Tensors) with L2 and dropout as configured.
 
     ``cost_of_logits(Z, Y)`` is the model's cross-entropy (stable or faithful).
     ``m`` is the training set's size (for the L2 term); ``keep_prob`` scales the
-    masks given to :meth:`cost` (inverted dropout).
+    masks given to :meth:`cost` (inverted dropout). ``hidden_activation`` is
+    ``"relu"`` or ``"tanh"``, every hidden layer's (the output is always the
+    logits, then sigmoid inside the cost).
     """
 
-    def __init__(self, params, cost_of_logits, l2: float = 0.0, m: int = 1, keep_prob: float = 1.0):
+    def __init__(self, params, cost_of_logits, l2: float = 0.0, m: int = 1, keep_prob: float = 1.0,
+                 hidden_activation: str = "relu"):
         self.params = list(params)
         self.cost_of_logits = cost_of_logits
         self.l2, self.m, self.keep_prob = l2, m, keep_prob
+        if hidden_activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}, got {hidden_activation!r}")
+        self.hidden_activation = hidden_activation
 
     @property
     def hidden_widths(self) -> list:
@@ -41,7 +50,7 @@ class Objective:
         params = self.params
         Z = F.affine(params[0], X, params[1]) if Z1 is None else Z1
         for hidden, l in enumerate(range(2, len(params), 2)):
-            A = Z.relu()
+            A = Z.tanh() if self.hidden_activation == "tanh" else Z.relu()
             if masks is not None:
                 A = (A * masks[hidden]) / self.keep_prob
             Z = F.affine(params[l], A, params[l + 1])

@@ -1,4 +1,4 @@
-"""``nets reproduce``: the course's three experiments through the public API.
+"""``nets reproduce``: the course's three Course 2 experiments through the public API (Course 1's: test_reproduce_course1.py).
 
 Quick runs (a few iterations, on small stand-in files) always; the full runs
 against the course's published figures when ``../shared/data/course2`` is
@@ -16,7 +16,7 @@ import pytest
 from nets import BinaryClassifier, manual
 from nets.cli import main
 from nets.data import DataError, load_feature_file
-from nets.jobs.reproduce import COURSE, COURSE_COST_TOLERANCE, EXPERIMENTS, default_data_dir, run_experiment
+from nets.jobs.reproduce import COURSE, COURSE2_EXPERIMENTS, COURSE_COST_TOLERANCE, EXPERIMENTS, default_data_dir, run_experiment
 
 COURSE2 = Path(os.environ.get("COURSE2_DIR", default_data_dir()))
 
@@ -24,7 +24,7 @@ COURSE2 = Path(os.environ.get("COURSE2_DIR", default_data_dir()))
 def write_standin(directory: Path, with_test=True):
     """Small 2-D files with the course's keys: two noisy blobs per experiment."""
     rng = np.random.RandomState(0)
-    for name in EXPERIMENTS:
+    for name in COURSE2_EXPERIMENTS:
         with h5py.File(directory / f"{name}.h5", "w") as f:
             for part, m in (("train", 70), ("test", 30)):
                 if part == "test" and (not with_test or name == "optimization"):
@@ -42,13 +42,13 @@ def standin(tmp_path):
 
 @pytest.fixture(scope="module")
 def course2():
-    needed = [COURSE2 / f"{name}.h5" for name in EXPERIMENTS]
+    needed = [COURSE2 / f"{name}.h5" for name in COURSE2_EXPERIMENTS]
     if not all(p.is_file() for p in needed):
         pytest.skip(f"the course's 2-D data sets are not in {COURSE2}")
     return COURSE2
 
 
-@pytest.mark.parametrize("experiment", sorted(EXPERIMENTS))
+@pytest.mark.parametrize("experiment", sorted(COURSE2_EXPERIMENTS))
 def test_quick_reproduce_through_the_cli_as_json(standin, tmp_path, capsys, experiment):
     out = tmp_path / "pictures"
     status = main(["reproduce", experiment, "--data", str(standin), "--json", "--out", str(out), "--steps", "8"])
