@@ -29,14 +29,13 @@ import types
 
 import numpy as np
 
-from .. import manual
 from ..errors import AuditImportError
-from .assignments import KNOWN_FUNCTIONS, POST_FUNCTIONS
+from .assignments import POST_FUNCTIONS, by_key, match, missing_functions, run_checks
 from .core import Auditor
-from .course2 import check_course2
-from .post import check_post, end_to_end
+from .loading import defined_functions, import_submission
+from .post import end_to_end
 from .report import AuditReport
-from .sandbox import Learner, load_learner_file, release_streams
+from .sandbox import Learner, release_streams
 
 __all__ = ["DEFAULT_TIMEOUT", "IMPORT_TIMEOUT", "audit"]
 
@@ -58,6 +57,7 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     saved_state = np.random.get_state()
     try:
+        notes = []
         if isinstance(module_or_path, types.ModuleType):
             module = module_or_path
             source = getattr(module, "__file__", None) or module.__name__
@@ -65,25 +65,29 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
         elif isinstance(module_or_path, (str, os.PathLike)):
             source = os.fspath(module_or_path)
             # Importing may load numpy, matplotlib, h5py...: slower than any one call should be.
-            module = load_learner_file(source, max(timeout, IMPORT_TIMEOUT))
-            files = {source}
+            module, files, notes = import_submission(source, max(timeout, IMPORT_TIMEOUT))
         else:
             raise TypeError(f"audit needs a module or the path of a .py file, got {type(module_or_path).__name__}")
-        learner = Learner(module, files, KNOWN_FUNCTIONS, stand_ins=manual, timeout=timeout)
+        matched = match(defined_functions(module, files))
+        learner = Learner(module, files, matched.names, stand_ins=matched.stand_ins, timeout=timeout)
         if not learner.found:
             learner.restore()
-            raise AuditImportError(f"{source} defines none of the post's functions "
-                                   f"({', '.join(POST_FUNCTIONS[:4])}, ...)")
-        auditor = Auditor(learner, seed)
+            raise AuditImportError(f"{source} defines none of the functions of the assignments the audit knows "
+                                   f"({', '.join(POST_FUNCTIONS[:4])}, ..., initialize_parameters_he, "
+                                   f"update_parameters_with_adam, ...)")
+        auditor = Auditor(learner, seed, conventions=matched.conventions)
         report = AuditReport(source=source, found=list(learner.found), substituted=list(learner.substituted),
-                             checks=auditor.checks)
+                             checks=auditor.checks, assignments=[by_key(k).title for k in matched.assignments],
+                             missing=missing_functions(matched, learner), borrowed=dict(learner.borrowed),
+                             notes=list(notes) + list(matched.notes))
         try:
-            check_post(auditor)
-            check_course2(auditor)
-            if auditor.ran("L_model_forward") or auditor.ran("L_model_backward"):
+            report.notes.extend(run_checks(auditor, matched))
+            if "course1-week4" in matched.assignments and (
+                    auditor.ran("L_model_forward") or auditor.ran("L_model_backward")):
                 end_to_end(auditor, report)
         finally:
             learner.restore()
+        report.notes.extend(n for n in auditor.notes if n not in report.notes)
         report.warnings = list(learner.sandbox.warnings)
         report.runaway = bool(learner.sandbox.runaways)
         return report
