@@ -23,7 +23,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["ASSIGNMENTS", "Assignment", "COURSE2_FUNCTIONS", "KNOWN_FUNCTIONS", "Match", "POST_FUNCTIONS",
+__all__ = ["ASSIGNMENTS", "Assignment", "audit_learner", "COURSE2_FUNCTIONS", "KNOWN_FUNCTIONS", "Match", "POST_FUNCTIONS",
            "by_key", "match", "missing_functions", "resolve", "run_checks"]
 
 
@@ -258,6 +258,34 @@ def resolve(target: str):
     """The object a ``"module:attribute"`` string names."""
     module, _, attribute = target.partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def audit_learner(learner, source: str, seed: int, matched: Match, notes=()):
+    """The report on a learner set up with ``matched.names`` and ``matched.stand_ins``: the matched
+    assignments' checks, then (Course 1 week 4) end to end. ``notes``: the loader's (cells skipped).
+
+    The one function a runner calls once the learner's code is loaded, in this process or in a
+    worker: it needs only the Learner API (found, substituted, defines, signature, call)."""
+    from ..errors import AuditImportError
+    from .core import Auditor
+    from .post import end_to_end
+    from .report import AuditReport
+
+    if not learner.found:
+        raise AuditImportError(f"{source} defines none of the functions of the assignments the audit knows "
+                               f"({', '.join(POST_FUNCTIONS[:4])}, ..., initialize_parameters_he, "
+                               f"update_parameters_with_adam, ...)")
+    auditor = Auditor(learner, seed, conventions=matched.conventions)
+    report = AuditReport(source=source, found=list(learner.found), substituted=list(learner.substituted),
+                         checks=auditor.checks, assignments=[by_key(k).title for k in matched.assignments],
+                         missing=missing_functions(matched, learner),
+                         borrowed=dict(getattr(learner, "borrowed", {}) or {}),
+                         notes=list(notes) + list(matched.notes))
+    report.notes.extend(run_checks(auditor, matched))
+    if "course1-week4" in matched.assignments and (auditor.ran("L_model_forward") or auditor.ran("L_model_backward")):
+        end_to_end(auditor, report)
+    report.notes.extend(n for n in auditor.notes if n not in report.notes)
+    return report
 
 
 def run_checks(auditor, matched: Match) -> list:

@@ -42,7 +42,7 @@ class Check:
         return {"name": self.name, "ok": self.ok, "shapes": list(self.shapes),
                 "max_rel_error": error, "diagnosis": self.diagnosis, "error": self.error,
                 "failing_case": self.failing_case, "referee": self.referee, "group": self.group,
-                "verdict": self.verdict, "through": list(self.through)}
+                "verdict": self.verdict.lower(), "through": list(self.through)}
 
 
 @dataclass

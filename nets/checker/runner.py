@@ -29,11 +29,8 @@ import types
 
 import numpy as np
 
-from ..errors import AuditImportError
-from .assignments import POST_FUNCTIONS, by_key, match, missing_functions, run_checks
-from .core import Auditor
+from .assignments import audit_learner, match
 from .loading import defined_functions, import_submission
-from .post import end_to_end
 from .report import AuditReport
 from .sandbox import Learner, release_streams
 
@@ -70,24 +67,10 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
             raise TypeError(f"audit needs a module or the path of a .py file, got {type(module_or_path).__name__}")
         matched = match(defined_functions(module, files))
         learner = Learner(module, files, matched.names, stand_ins=matched.stand_ins, timeout=timeout)
-        if not learner.found:
-            learner.restore()
-            raise AuditImportError(f"{source} defines none of the functions of the assignments the audit knows "
-                                   f"({', '.join(POST_FUNCTIONS[:4])}, ..., initialize_parameters_he, "
-                                   f"update_parameters_with_adam, ...)")
-        auditor = Auditor(learner, seed, conventions=matched.conventions)
-        report = AuditReport(source=source, found=list(learner.found), substituted=list(learner.substituted),
-                             checks=auditor.checks, assignments=[by_key(k).title for k in matched.assignments],
-                             missing=missing_functions(matched, learner), borrowed=dict(learner.borrowed),
-                             notes=list(notes) + list(matched.notes))
         try:
-            report.notes.extend(run_checks(auditor, matched))
-            if "course1-week4" in matched.assignments and (
-                    auditor.ran("L_model_forward") or auditor.ran("L_model_backward")):
-                end_to_end(auditor, report)
+            report = audit_learner(learner, source, seed, matched, notes)
         finally:
             learner.restore()
-        report.notes.extend(n for n in auditor.notes if n not in report.notes)
         report.warnings = list(learner.sandbox.warnings)
         report.runaway = bool(learner.sandbox.runaways)
         return report
