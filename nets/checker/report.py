@@ -96,7 +96,7 @@ class AuditReport:
         helpers = [n for n in self.substituted if n not in self.missing]
         if helpers:
             lines.append("the project's own stand in for: " + ", ".join(helpers)
-                         + " (your file neither defines nor imports them)")
+                         + " (your code neither defines nor imports them)")
         rows = [("function", "shapes tried", "worst rel. error", "verdict")]
         for c in self.checks:
             if c.group == "end to end" and (not rows or rows[-1][0] != "--"):
