@@ -133,6 +133,23 @@ def import_submission(path: str, timeout: float):
     Raises :class:`AuditImportError` for what cannot be a submission.
     """
     path = os.fspath(path)
+    before = set(sys.modules)
+    try:
+        return _import_submission(path, timeout)
+    finally:
+        _forget_helpers(before, os.path.dirname(os.path.abspath(path)))
+
+
+def _forget_helpers(before: set, folder: str) -> None:
+    """Drop the modules the submission imported from its own folder (their dnn_utils.py) from
+    sys.modules: the next submission's ``import dnn_utils`` must find its own file, not this one."""
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file and os.path.abspath(file).startswith(folder + os.sep):
+            sys.modules.pop(name, None)
+
+
+def _import_submission(path: str, timeout: float):
     if not os.path.exists(path):
         raise AuditImportError(f"{path}: no such file")
     if os.path.isdir(path):

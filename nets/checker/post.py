@@ -393,18 +393,24 @@ def end_to_end(a, report: AuditReport):
         report.location = "end to end: your model did not run, so no layer could be located"
         return
     rows, layer, diagnosis = judge_model_grads(grads, net, "L_model_backward", note=a.note)
+    through = _end_to_end_through(a, X, Y, parameters, net) if layer is not None else []
+    because = ""
+    if through:
+        because = (f"wrong because your {' and your '.join(through)} {'is' if len(through) == 1 else 'are'} "
+                   f"(with the project's {' and '.join(through)}, every gradient agrees)")
     # Each wrong layer gets its own diagnosis; below the first one, a layer with no
     # pattern of its own is wrong because of what came down to it.
     per_layer = {}
     for l in sorted({layer_of(k) for k, c in rows.items() if not c.ok}, reverse=True):
+        received_right = rows.get(f"dA{l}") is not None and rows[f"dA{l}"].ok
         per_layer[l] = diagnosis if l == layer else (
             diagnose_layer(grads, net, l)
-            or f"follows from the wrong gradients from layer {layer} above")
+            or (None if received_right else f"follows from the wrong gradients of layer {layer} above it"))
     for key, comparison in rows.items():
         a.checks.append(Check(name=key, ok=comparison.ok, shapes=[shape_of(net.grads[key])],
                                  max_rel_error=comparison.error, group="end to end",
-                                 diagnosis=None if comparison.ok else (
-                                     per_layer.get(layer_of(key)) or comparison.problem),
+                                 diagnosis=None if comparison.ok else "; ".join(filter(None, (
+                                     per_layer.get(layer_of(key)) or comparison.problem, because))) or None,
                                  failing_case=None if comparison.ok else net.describe()))
     report.first_wrong_layer = layer
     if layer is None:
@@ -412,7 +418,29 @@ def end_to_end(a, report: AuditReport):
     else:
         above = f"gradients agree from layer {net.L} down to layer {layer + 1}; " if layer < net.L else ""
         report.location = (f"end to end: {above}layer {layer} is the first (from the output down) "
-                           f"where they stop agreeing" + (f": {diagnosis}" if diagnosis else ""))
+                           f"where they stop agreeing" + (f": {diagnosis}" if diagnosis else "")
+                           + (f"; {because}" if because else ""))
+
+
+def _end_to_end_through(a, X, Y, parameters, net) -> list:
+    """The learner's wrong helpers that alone make the end-to-end gradients wrong, or []."""
+    helpers = [h for h in a.wrong_helpers("L_model_backward") if h not in ("L_model_forward", "L_model_backward")]
+    if not helpers:
+        return []
+
+    def right_with(subset):
+        a._substitute = tuple(subset)
+        try:
+            AL, caches = unpack("L_model_forward", a.call("L_model_forward", X, parameters), ("AL", "caches"))
+            grads = dict_of_arrays("L_model_backward", a.call("L_model_backward", AL, Y, caches), "gradients")
+            return judge_model_grads(grads, net, "L_model_backward")[1] is None
+        except Exception:  # still failing with the project's helpers: not only their fault
+            return False
+        finally:
+            a._substitute = ()
+    if not right_with(helpers):
+        return []
+    return next(([h] for h in helpers if len(helpers) > 1 and right_with([h])), helpers)
 
 
 def check_post(a) -> None:

@@ -147,7 +147,11 @@ class AuditReport:
                 verb = "is" if len(names) == 1 else "are"
                 if not first:
                     lines.append(f"  {subject} {verb} wrong, in no pattern the audit recognises")
+                elif len(names) == 1 and first.startswith(names[0] + " "):
+                    lines.append(f"  {first}")  # "db4 is m = 6 times too large", not "db4: db4 is ..."
                 else:
+                    if len(names) > 1 and first.startswith("follows from"):
+                        first = "follow from" + first[len("follows from"):]
                     lines.append(f"  {subject}: {first}")
                 lines.extend("    " + line for line in rest)
         if self.warnings:

@@ -199,3 +199,24 @@ def test_other_seeds_same_verdicts_on_the_course2_files(tmp_path):
         assert audit(write(tmp_path, CORRECT_FILES[name]), seed=11).ok
     assert not audit(write(tmp_path, mutated("dropout_randn"), "bad.py"), seed=11).ok
     assert np.random.get_state() is not None
+
+
+# -- messages ---------------------------------------------------------------------------------------
+
+def test_a_missing_import_is_named(tmp_path):
+    report = audit(write(tmp_path, OPTIMIZATION.replace("import math\n", "")))
+    check = report.check("random_mini_batches")
+    assert check.verdict == "CRASHED" and "NameError: name 'math' is not defined" in check.error
+    assert "add `import math` at the top of your file" in check.error
+    assert wrong_functions(report) == ["random_mini_batches"]
+
+
+def test_rows_read_as_sentences(tmp_path):
+    one = "import numpy as np\nimport warnings\n\ndef relu(Z):\n    warnings.warn('careful')\n    return np.maximum(0, Z), Z\n"
+    text = audit(write(tmp_path, one)).format()
+    assert "1 function of yours found" in text and "your code warned 5 times, e.g. UserWarning: careful" in text
+    # End to end, a wrong layer's rows say what is wrong in a sentence, and through which helper.
+    broken = WEEK4_TODAY.replace("db = 1 / m * np.sum(dZ, axis=1, keepdims=True)", "db = np.sum(dZ, axis=1, keepdims=True)")
+    text = audit(write(tmp_path, broken, "broken.py")).format()
+    assert "  db4 is m = 6 times too large (a missing 1/m); wrong because your linear_backward is" in text
+    assert ": wrong\n" not in text and "db4: db4" not in text
