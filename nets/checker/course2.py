@@ -281,7 +281,7 @@ def _check_mini_batches(a):
         if sorted(order) != list(range(m)):
             missing = sorted(set(range(m)) - set(order))
             raise Malformed(f"{name}'s batches are not a partition of the columns: "
-                             + (f"column(s) {missing[:5]} missing" if missing else "some columns repeated"))
+                             + (f"{'column' if len(missing) == 1 else 'columns'} {missing[:5]} missing" if missing else "some columns repeated"))
         if sizes != expected_sizes:
             raise Malformed(f"{name} made batches of sizes {sizes}, expected {expected_sizes} "
                              f"(full batches of {size}, then the rest)")
