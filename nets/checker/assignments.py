@@ -85,12 +85,14 @@ ASSIGNMENTS = (
         "course1-week3", "Course 1 week 3, planar data",
         identifying=("layer_sizes", "nn_model"),
         shared=("initialize_parameters", "forward_propagation", "compute_cost", "backward_propagation",
-                "update_parameters", "predict"),
+                "update_parameters", "predict", "sigmoid"),
         signatures={"initialize_parameters": ("n_x", "n_h", "n_y"), "forward_propagation": ("X", "parameters"),
+                    "sigmoid": ("x",),
                     "compute_cost": ("A2", "Y"), "backward_propagation": ("parameters", "cache", "X", "Y"),
                     "update_parameters": ("parameters", "grads", "learning_rate"),
                     "predict": ("parameters", "X")},
-        stand_ins="nets.manual.week3", checks="nets.checker.course1:check_week3"),
+        stand_ins="nets.manual.week3", checks="nets.checker.course1:check_week3",
+        provided=("sigmoid",)),  # planar_utils' sigmoid(x), returning s
     Assignment(
         "course1-week4", "Course 1 week 4, the post",
         identifying=_POST_IDENTIFYING,

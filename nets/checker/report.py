@@ -163,7 +163,10 @@ class AuditReport:
             lines.append("note: a function that never returned could not be stopped; it runs until the process ends")
         lines.append("")
         bad = [c.name for c in self.checks if not c.ok]
-        lines.append("OK: everything agrees with autodiff" if not bad else f"FAILED: {', '.join(bad)}")
+        if not self.checks:
+            lines.append("NOTHING CHECKED: no check of this version of the audit applies to the functions found")
+        else:
+            lines.append("OK: everything agrees with autodiff" if not bad else f"FAILED: {', '.join(bad)}")
         return "\n".join(lines)
 
 

@@ -220,3 +220,23 @@ def test_rows_read_as_sentences(tmp_path):
     text = audit(write(tmp_path, broken, "broken.py")).format()
     assert "  db4 is m = 6 times too large (a missing 1/m); wrong because your linear_backward is" in text
     assert ": wrong\n" not in text and "db4: db4" not in text
+
+
+def test_course1_weeks_2_and_3_are_recognised_with_their_stand_ins(tmp_path):
+    import importlib.util
+    week3 = ("import numpy as np\n\ndef layer_sizes(X, Y):\n    return X.shape[0], 4, Y.shape[0]\n\n"
+             "def forward_propagation(X, parameters):\n"
+             "    Z1 = parameters['W1'] @ X + parameters['b1']\n    A1 = np.tanh(Z1)\n"
+             "    Z2 = parameters['W2'] @ A1 + parameters['b2']\n    A2 = sigmoid(Z2)\n"
+             "    return A2, {'Z1': Z1, 'A1': A1, 'Z2': Z2, 'A2': A2}\n")
+    matched = match({"layer_sizes": ["X", "Y"], "forward_propagation": ["X", "parameters"]})
+    assert matched.stand_ins["sigmoid"] == "nets.manual.week3:sigmoid"  # planar_utils' sigmoid(x) -> s
+    report = audit(write(tmp_path, week3))
+    assert report.assignments == ["Course 1 week 3, planar data"]
+    assert "sigmoid" not in report.missing and "nn_model" in report.missing
+    if importlib.util.find_spec("nets.checker.course1") is None:
+        assert any("no checks for it" in n for n in report.notes) and "NOTHING CHECKED" in report.format()
+    else:  # wired in: its checks ran, with the week 3 stand-ins
+        assert report.checks
+    week2 = match({"propagate": ["w", "b", "X", "Y"]})
+    assert week2.stand_ins["sigmoid"] == "nets.manual.week2:sigmoid"
