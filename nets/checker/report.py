@@ -180,7 +180,7 @@ def _summarise_shapes(shapes) -> str:
     if len(shapes) == 1:
         return str(shapes[0])
     text = " ".join(shapes)
-    depths = [len(re.findall(r"\d+", d)) - 1 for d in re.findall(r"layers \[([\d, ]+)\]", text)]
+    depths = [len(re.findall(r"\d+", d)) - 1 for d in re.findall(r"(?:layers|layers?_dims) \[([\d, ]+)\]", text)]
     examples = [int(a or b) for a, b in re.findall(r"A_prev\(\d+,(\d+)\)|(\d+) examples?", text)]
     parts = []
     if depths:

@@ -158,3 +158,33 @@ def test_the_loader_pieces(tmp_path):
     (tmp_path / "notes.txt").write_text("def f(): pass\n")
     with pytest.raises(AuditImportError, match="not a Python file or a notebook"):
         import_submission(str(tmp_path / "notes.txt"), 5)
+
+
+def readme_notebook():
+    """The notebook of the README's worked example: the initialisation assignment with one mistake."""
+    he = INIT.split("def initialize_parameters_he")[1].replace("np.sqrt(2. / layers_dims[l - 1])",
+                                                               "np.sqrt(2. / layers_dims[l])")
+    zeros_and_random = [b for b in functions_of(INIT) if not b.startswith("def initialize_parameters_he")]
+    return notebook(
+        cell("# Initialization", "markdown"),
+        cell("import numpy as np\nimport matplotlib.pyplot as plt\nimport sklearn\n"
+             "from init_utils import sigmoid, relu, compute_loss, forward_propagation, backward_propagation\n"
+             "from init_utils import update_parameters, predict, load_dataset, plot_decision_boundary\n\n"
+             "%matplotlib inline"),
+        cell("train_X, train_Y, test_X, test_Y = load_dataset()"),
+        *[cell(block) for block in zeros_and_random],
+        cell("def initialize_parameters_he" + he),
+        cell("parameters = initialize_parameters_he([2, 4, 1])\nprint(\"W1 = \" + str(parameters[\"W1\"]))"),
+    )
+
+
+def test_the_readme_shows_what_the_audit_prints_for_its_notebook(tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    import re
+    shown = re.search(r"```text\n\$ python -m nets audit Initialization\.ipynb\n(.*?)\n\$ echo", readme,
+                      flags=re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    write_notebook(tmp_path, readme_notebook(), "Initialization.ipynb")
+    assert main(["audit", "Initialization.ipynb"]) == 1
+    assert capsys.readouterr().out.rstrip("\n") == shown
