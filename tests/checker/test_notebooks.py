@@ -188,3 +188,11 @@ def test_the_readme_shows_what_the_audit_prints_for_its_notebook(tmp_path, monke
     write_notebook(tmp_path, readme_notebook(), "Initialization.ipynb")
     assert main(["audit", "Initialization.ipynb"]) == 1
     assert capsys.readouterr().out.rstrip("\n") == shown
+
+
+def test_a_cell_that_never_ends_is_skipped_and_the_next_cells_still_run(tmp_path):
+    nb = notebook(cell("import numpy as np"), cell("while True:\n    pass"),
+                  *[cell(block) for block in functions_of(INIT)])
+    module, files, notes = import_submission(str(write_notebook(tmp_path, nb)), 0.5)
+    assert notes == ["cell 2 did not finish within 0.5 s; skipped"]
+    assert callable(module.initialize_parameters_he) and len(files) == 2 + len(functions_of(INIT))
