@@ -11,6 +11,7 @@ result is a :class:`Malformed` with a sentence for the learner.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 
 import numpy as np
@@ -125,10 +126,18 @@ class Auditor:
         return [c.name for c in self.checks if not c.ok and c.group == "function" and c.name != name
                 and c.name in stand_ins and self.learner.defines(c.name)]
 
-    def _right_through(self, cases, helpers) -> bool:
-        """Whether every one of ``cases`` passes with the project's ``helpers`` in place of the learner's."""
+    @contextlib.contextmanager
+    def substituting(self, helpers):
+        """Within the block, every call runs with the project's ``helpers`` in place of the learner's."""
         self._substitute = tuple(helpers)
         try:
+            yield
+        finally:
+            self._substitute = ()
+
+    def _right_through(self, cases, helpers) -> bool:
+        """Whether every one of ``cases`` passes with the project's ``helpers`` in place of the learner's."""
+        with self.substituting(helpers):
             for description, fill in cases:
                 case = Case(description)
                 try:
@@ -138,8 +147,6 @@ class Auditor:
                 if not case.ok:
                     return False
             return True
-        finally:
-            self._substitute = ()
 
     def run_check(self, name: str, cases, group: str = "function"):
         """Run ``cases`` (pairs of description and a function filling a Case) into one Check."""

@@ -40,19 +40,20 @@ __all__ = ["CELL_TIMEOUT", "code_cells", "defined_functions", "drop_ipython", "i
 CELL_TIMEOUT = 20.0
 
 _CELL_MARKER = re.compile(r"^#\s*(In\s*\[[^\]]*\]\s*:?|%%)")
+_HELP = re.compile(r"\??[\w.]+\?{1,2}\s*")  # IPython's help: np.random.rand? or ?len
 _counter = itertools.count()
 
 
 def drop_ipython(source: str) -> str:
     """``source`` without what only IPython understands: a ``%%`` cell magic drops the whole cell;
-    ``%line`` magics, ``!shell`` lines and ``get_ipython()`` calls drop their line (left blank, so that
+    ``%line`` magics, ``!shell`` lines, ``get_ipython()`` calls and ``name?`` help drop their line (left blank, so that
     line numbers stay those of the cell)."""
     if source.lstrip().startswith("%%"):
         return ""
     kept = []
     for line in source.splitlines():
         stripped = line.lstrip()
-        if stripped.startswith(("%", "!")) or "get_ipython()" in stripped:
+        if stripped.startswith(("%", "!")) or "get_ipython()" in stripped or _HELP.fullmatch(stripped):
             # Keep the indentation valid when the magic was a block's only statement.
             kept.append(line[:len(line) - len(stripped)] + "pass" if line[:1].isspace() else "")
         else:

@@ -150,6 +150,7 @@ def test_what_is_not_a_notebook_is_one_line_and_status_2(tmp_path, capsys, text,
 def test_the_loader_pieces(tmp_path):
     assert drop_ipython("%matplotlib inline\nimport numpy as np\n!ls\nx = get_ipython()\n") == "\nimport numpy as np\n\n\n"
     assert drop_ipython("%%time\nx = 1\n") == ""
+    assert drop_ipython("np.random.rand?\nx = 1\n") == "\nx = 1\n"
     # A magic as a block's only statement leaves the block valid.
     compile(drop_ipython("if True:\n    %timeit f()\n"), "cell", "exec")
     assert script_cells("x = 1\n") is None
