@@ -197,3 +197,24 @@ def test_a_cell_that_never_ends_is_skipped_and_the_next_cells_still_run(tmp_path
     module, files, notes = import_submission(str(write_notebook(tmp_path, nb)), 0.5)
     assert notes == ["cell 2 did not finish within 0.5 s; skipped"]
     assert callable(module.initialize_parameters_he) and len(files) == 2 + len(functions_of(INIT))
+
+
+def test_a_notebook_of_the_regularisation_assignment_with_its_model_and_training_cells(tmp_path):
+    from .learners import REGULARIZATION
+    model = ("def model(X, Y, learning_rate=0.3, num_iterations=30000, print_cost=True, lambd=0, keep_prob=1):\n"
+             "    grads = {}\n    costs = []\n    m = X.shape[1]\n    layers_dims = [X.shape[0], 20, 3, 1]\n"
+             "    parameters = initialize_parameters(layers_dims)\n    return parameters\n")
+    nb = notebook(cell("import numpy as np\nimport matplotlib.pyplot as plt\n"
+                       "from reg_utils import sigmoid, relu, plot_decision_boundary, initialize_parameters, "
+                       "load_2D_dataset, predict_dec\nfrom reg_utils import compute_cost, predict, "
+                       "forward_propagation, backward_propagation, update_parameters\nimport sklearn\n"
+                       "from testCases import *\n\n%matplotlib inline"),
+                  cell("train_X, train_Y, test_X, test_Y = load_2D_dataset()"),
+                  cell(model),
+                  cell("parameters = model(train_X, train_Y)\nprint(predict(train_X, train_Y, parameters))"),
+                  *[cell(block) for block in functions_of(REGULARIZATION)],
+                  cell("A3, Y_assess, parameters = compute_cost_with_regularization_test_case()"))
+    report = audit(write_notebook(tmp_path, nb))
+    assert report.ok and report.assignments == ["Course 2, regularisation (3 layers)"], report.format()
+    assert len(report.found) == 4 and report.missing == []
+    assert len(report.notes) == 4  # the import, the data, the training and the test cell
