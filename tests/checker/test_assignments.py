@@ -240,3 +240,12 @@ def test_course1_weeks_2_and_3_are_recognised_with_their_stand_ins(tmp_path):
         assert report.checks
     week2 = match({"propagate": ["w", "b", "X", "Y"]})
     assert week2.stand_ins["sigmoid"] == "nets.manual.week2:sigmoid"
+
+
+def test_a_regularisation_file_whose_helpers_return_the_posts_pair_is_read_that_way(tmp_path):
+    from .learners import REG_UTILS, REGULARIZATION
+    helpers = REG_UTILS.replace("return 1 / (1 + np.exp(-x))", "return 1 / (1 + np.exp(-x)), x")
+    helpers = helpers.replace("a3 = sigmoid(z3)", "a3, _ = sigmoid(z3)")
+    report = audit(write(tmp_path, REGULARIZATION.replace("A3 = sigmoid(Z3)", "A3, _ = sigmoid(Z3)") + helpers))
+    assert report.ok, report.format()
+    assert "sigmoid returns (A, cache), as in Course 1 week 4; read that way" in report.notes
