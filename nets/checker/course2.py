@@ -279,6 +279,10 @@ def _check_mini_batches(a):
             sizes.append(bx.shape[1])
             order.extend(columns.tolist())
         if sorted(order) != list(range(m)):
+            where = _last_batch_start(order, sizes, size, m, seed)
+            if where is not None:
+                raise Malformed(f"{name}'s last batch starts at shuffled column {where}, expected "
+                                f"{size * (m // size)} (after the {m // size} full batches of {size})")
             missing = sorted(set(range(m)) - set(order))
             raise Malformed(f"{name}'s batches are not a partition of the columns: "
                              + (f"{'column' if len(missing) == 1 else 'columns'} {missing[:5]} missing" if missing else "some columns repeated"))
@@ -293,6 +297,20 @@ def _check_mini_batches(a):
     a.run_check(name, [(f"m={m}, mini_batch_size={k}", lambda c, m=m, k=k: fill(c, m, k, 3))
                        for m, k in ((1, 1), (8, 4), (10, 4), (13, 4), (13, 3), (5, 64), (7, 1), (148, 64),
                                     (148, 32), (128, 64))])
+
+
+def _last_batch_start(order, sizes, size, m, seed):
+    """Where the last batch starts in the course's shuffled order (np.random.seed(seed);
+    permutation(m)), when the full batches follow it and the last batch is a wrong slice of it."""
+    permutation = np.random.RandomState(seed).permutation(m).tolist()
+    full = m // size
+    if len(sizes) != full + 1 or sizes[:full] != [size] * full or order[:full * size] != permutation[:full * size]:
+        return None
+    last = order[full * size:]
+    for start in range(m):
+        if start != full * size and permutation[start:start + len(last)] == last:
+            return start
+    return None
 
 
 def _check_decay(a):

@@ -375,7 +375,7 @@ MUTATIONS = {
                        "schedule_lr_decay", "round"),
     "last_batch_wrong_start": ("optimization", "last = int(m / mini_batch_size) * mini_batch_size",
                                "last = int(m / (mini_batch_size + 1)) * mini_batch_size",
-                               "random_mini_batches", None),
+                               "random_mini_batches", "last batch starts at shuffled column 8, expected 12"),
     "momentum_swapped": ("optimization", 'beta * v["dW" + str(l)] + (1 - beta) * grads["dW" + str(l)]',
                          '(1 - beta) * v["dW" + str(l)] + beta * grads["dW" + str(l)]',
                          "update_parameters_with_momentum", "swapped"),
