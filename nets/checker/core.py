@@ -11,6 +11,9 @@ result is a :class:`Malformed` with a sentence for the learner.
 """
 from __future__ import annotations
 
+import contextlib
+import re
+
 import numpy as np
 
 from autograd_mini import Tensor
@@ -20,7 +23,24 @@ from .reference import finite_difference_referee
 from .report import Check
 from .sandbox import LearnerFailure
 
-__all__ = ["Auditor", "Case", "Malformed", "dict_of_arrays", "shape_of", "unpack"]
+__all__ = ["Auditor", "Case", "Malformed", "dict_of_arrays", "explain_failure", "shape_of", "unpack"]
+
+# Names a learner's file uses as modules: a NameError on one is a missing import.
+MODULE_IMPORTS = {"np": "import numpy as np", "numpy": "import numpy", "copy": "import copy",
+                  "math": "import math", "random": "import random", "time": "import time",
+                  "plt": "import matplotlib.pyplot as plt", "h5py": "import h5py", "scipy": "import scipy",
+                  "os": "import os", "sys": "import sys", "itertools": "import itertools"}
+
+
+def explain_failure(text: str) -> str:
+    """A learner's traceback, with the missing import named when it is a NameError on a module."""
+    last = text.strip().splitlines()[-1] if text.strip() else ""
+    found = re.match(r"NameError: name '(\w+)' is not defined", last)
+    if found and found.group(1) in MODULE_IMPORTS and "missing import" not in text:
+        module = found.group(1)
+        return (f"{text}\n{module} is a module your file uses without importing it (a missing import): "
+                f"add `{MODULE_IMPORTS[module]}` at the top of your file")
+    return text
 
 
 class Malformed(Exception):
@@ -69,29 +89,75 @@ class Auditor:
     """What every check works with: the learner's functions (``call``, ``ran``), a seeded
     ``rng`` for the inputs, and ``checks``, the report's rows so far."""
 
-    def __init__(self, learner, seed: int):
+    def __init__(self, learner, seed: int, conventions: dict | None = None):
         self.learner = learner
         self.seed = seed
         self.rng = np.random.RandomState(seed)
         self.checks: list[Check] = []
+        self.conventions = dict(conventions or {})
+        self.notes: list[str] = []  # sentences for the report (conventions read, cells skipped)
+        self._substitute: tuple = ()
 
-    def call(self, name: str, *args):
+    def call(self, name: str, *args, seed=None):
         """The learner's function ``name`` on copies of ``args`` (see :meth:`.sandbox.Learner.call`)."""
-        return self.learner.call(name, *args)
+        if self._substitute:
+            return self.learner.call(name, *args, seed=seed, substitute=self._substitute)
+        return self.learner.call(name, *args, seed=seed)
 
-    def ran(self, name: str) -> bool:
-        """Whether the learner defines ``name`` (only those are checked)."""
-        return self.learner.defines(name)
+    def ran(self, name: str, under=None) -> bool:
+        """Whether the learner defines ``name`` (only those are checked); with ``under`` (an
+        assignment key or a tuple of them), only when ``name`` is read under that convention."""
+        if not self.learner.defines(name):
+            return False
+        if under is None or name not in self.conventions:
+            return True
+        return self.conventions[name] in ((under,) if isinstance(under, str) else tuple(under))
+
+    def convention(self, name: str, default: str | None = None):
+        return self.conventions.get(name, default)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def wrong_helpers(self, name: str) -> list:
+        """The learner's functions found wrong so far that a project stand-in could replace."""
+        stand_ins = getattr(self.learner, "stand_ins", {}) or {}
+        return [c.name for c in self.checks if not c.ok and c.group == "function" and c.name != name
+                and c.name in stand_ins and self.learner.defines(c.name)]
+
+    @contextlib.contextmanager
+    def substituting(self, helpers):
+        """Within the block, every call runs with the project's ``helpers`` in place of the learner's."""
+        self._substitute = tuple(helpers)
+        try:
+            yield
+        finally:
+            self._substitute = ()
+
+    def _right_through(self, cases, helpers) -> bool:
+        """Whether every one of ``cases`` passes with the project's ``helpers`` in place of the learner's."""
+        with self.substituting(helpers):
+            for description, fill in cases:
+                case = Case(description)
+                try:
+                    fill(case)
+                except Exception:  # LearnerFailure, Malformed, a broken comparison: not right
+                    return False
+                if not case.ok:
+                    return False
+            return True
 
     def run_check(self, name: str, cases, group: str = "function"):
         """Run ``cases`` (pairs of description and a function filling a Case) into one Check."""
+        cases = list(cases)
         done = []
         for description, fill in cases:
             case = Case(description)
             try:
                 fill(case)
             except LearnerFailure as failure:
-                case.failure = failure
+                case.failure = LearnerFailure(failure.kind, explain_failure(failure.text), failure.function)
             except Malformed as exc:
                 case.problem = str(exc)
             except Exception as exc:  # what came back broke a comparison: a verdict, not a crash of the tool
@@ -99,14 +165,33 @@ class Auditor:
             done.append(case)
             if case.failure is not None and case.failure.kind == "timeout":
                 break  # the next cases would each wait out the limit too
-        return self._summarise(name, done, group)
+        through = []
+        if any(not case.ok for case in done) and not any(
+                case.failure is not None and case.failure.kind == "timeout" for case in done):
+            helpers = self.wrong_helpers(name)
+            if helpers:
+                failing = [pair for pair, case in zip(cases, done) if not case.ok]
+                if self._right_through(failing, helpers):
+                    # Find the one helper that explains it, when one does.
+                    through = next(([h] for h in helpers if len(helpers) > 1 and self._right_through(failing, [h])),
+                                   helpers)
+        return self._summarise(name, done, group, through)
 
-    def _summarise(self, name, cases, group) -> Check:
+    def _summarise(self, name, cases, group, through=()) -> Check:
         errors = [c.error for case in cases for c in case.comparisons if c.error is not None]
         failing = [case for case in cases if not case.ok]
         check = Check(name=name, ok=not failing, shapes=[case.description for case in cases],
                       max_rel_error=max(errors) if errors else None, group=group)
+        if failing and through:
+            # Right in itself: wrong only through the learner's own wrong helper(s).
+            check.ok = True
+            check.through = list(through)
+            self.checks.append(check)
+            return check
         if failing:
+            # A crash with nothing computed wrong is a crash, whatever the passing cases measured.
+            check.crashed = any(case.failure is not None for case in failing) and not any(
+                not c.ok and c.error is not None for case in failing for c in case.comparisons)
             check.failing_case = failing[0].description
             for case in sorted(failing, key=lambda case: case.partial):  # stable: smallest first
                 text = case.diagnosis or case.problem or next(

@@ -117,12 +117,20 @@ def layer_of(key: str) -> int:
     return n + 1 if key.startswith("dA") else n
 
 
-def judge_model_grads(grads: dict, net: Net, name: str):
-    """Per-gradient comparisons from the output down, the first wrong layer and why.
+EARLIER_KEYS = ("the earlier notebooks' gradient keys: grads['dA' + str(l + 1)] holds the gradient of A[l] "
+                "(today's notebook stores it under 'dA' + str(l))")
 
-    ``dW``/``db`` of every layer must be there; ``dA{l}`` is compared when the
-    learner returns it (the post does, a pruned backward pass may not).
-    """
+
+def _shifted(grads: dict, L: int) -> dict:
+    """``grads`` with the earlier notebooks' dA keys (dA1..dAL for A[0]..A[L-1]) renamed to today's."""
+    renamed = {k: v for k, v in grads.items() if not (isinstance(k, str) and k.startswith("dA"))}
+    for k in range(1, L + 1):
+        if f"dA{k}" in grads:
+            renamed[f"dA{k - 1}"] = grads[f"dA{k}"]
+    return renamed
+
+
+def _compare_all(grads: dict, net: Net, name: str):
     rows = {}
     first = None
     for l in range(net.L, 0, -1):
@@ -135,6 +143,26 @@ def judge_model_grads(grads: dict, net: Net, name: str):
                 rows[key] = compare(key, grads[key], net.grads[key], m=net.m)
             if not rows[key].ok and first is None:
                 first = l
+    return rows, first
+
+
+def judge_model_grads(grads: dict, net: Net, name: str, note=None):
+    """Per-gradient comparisons from the output down, the first wrong layer and why.
+
+    ``dW``/``db`` of every layer must be there; ``dA{l}`` is compared when the
+    learner returns it (the post does, a pruned backward pass may not). The
+    earlier notebooks stored the gradient of ``A[l]`` under ``dA{l+1}``: keys
+    ``dA1``..``dAL`` and no ``dA0`` are read that way when fewer gradients
+    disagree so (``note`` is told which convention was read).
+    """
+    earlier = f"dA{net.L}" in grads and "dA0" not in grads and net.L >= 1
+    rows, first = _compare_all(grads, net, name)
+    if earlier:
+        shifted_rows, shifted_first = _compare_all(_shifted(grads, net.L), net, name)
+        if sum(not c.ok for c in shifted_rows.values()) < sum(not c.ok for c in rows.values()):
+            grads, rows, first = _shifted(grads, net.L), shifted_rows, shifted_first
+            if note is not None:
+                note(f"{name} was read with {EARLIER_KEYS}")
     if first is None:
         return rows, None, None
     return rows, first, diagnose_layer(grads, net, first) or next(

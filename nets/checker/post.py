@@ -25,6 +25,7 @@ from autograd_mini import Tensor
 from .. import manual
 from .core import Malformed, dict_of_arrays, shape_of, unpack
 from .diagnose import compare, diagnose_layer, judge_model_grads, layer_of, same
+from .initialisers import judge_initialiser, structure
 from .reference import Net, activate, finite_difference_referee, numpy_cost, plain_forward, vjp
 from .report import AuditReport, Check
 from .sandbox import LearnerFailure
@@ -46,12 +47,21 @@ END_TO_END_EXAMPLES = 6
 
 def check_activations(a):
     for act in ("sigmoid", "relu"):
-        if not a.ran(act):
+        if a.ran(act, under="course1-week4"):
+            parts = ("A", "cache")  # the post's dnn_utils: (A, cache)
+        elif a.ran(act, under="course2-regularization"):
+            parts = ("A",)  # Course 2's reg_utils: A only
+        else:
             continue
 
-        def fill(case, shape, act=act):
+        def fill(case, shape, act=act, parts=parts):
             Z = a.away_from_zero(*shape)
-            A, _cache = unpack(act, a.call(act, Z), ("A", "cache"))
+            result = a.call(act, Z)
+            if len(parts) == 1 and isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], np.ndarray):
+                # Matched as reg_utils' helper, written the post's way: both conventions are fine here.
+                a.note(f"{act} returns (A, cache), as in Course 1 week 4; read that way")
+                result = result[0]
+            A = unpack(act, result, parts)[0]
             ref = activate(Tensor(Z), act).data
             case.comparisons.append(compare("A", A, ref))
             if not case.comparisons[-1].ok and act == "relu" and same(np.asarray(A, float), 1 / (1 + np.exp(-Z))):
@@ -112,44 +122,32 @@ def check_activation_backwards(a):
         a.run_check(name, [(f"Z{shape_of(np.empty(s))}", lambda c, s=s: fill(c, s)) for s in ACTIVATION_SHAPES])
 
 
-def check_initialisers(a):
-    def check_parameters(case, parameters, dims, name):
-        parameters = dict_of_arrays(name, parameters, "parameters")
-        expected = {f"{p}{l}" for l in range(1, len(dims)) for p in "Wb"}
-        if set(parameters) != expected:
-            raise Malformed(f"{name} returned keys {sorted(parameters)}, expected {sorted(expected)}")
-        for l in range(1, len(dims)):
-            W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-            for key, value, shape in ((f"W{l}", W, (dims[l], dims[l - 1])), (f"b{l}", b, (dims[l], 1))):
-                c = compare(key, value, np.zeros(shape))  # shape and type only: values are judged below
-                if c.problem and "shape" in c.problem or c.problem and "expected a numpy" in c.problem:
-                    raise Malformed(c.problem)
-            W, b = np.asarray(W, float), np.asarray(b, float)
-            if not np.all(np.isfinite(W)):
-                raise Malformed(f"W{l} contains nan or inf")
-            if W.size > 1 and np.all(W == W.flat[0]):
-                raise Malformed(f"every entry of W{l} is {W.flat[0]:g}: the units of layer {l} all "
-                                 f"compute the same thing and stay identical (symmetry is never broken)")
-            if np.any(b != 0):
-                raise Malformed(f"b{l} is not zeros (the post starts every bias at 0)")
-            if W.size > 1 and np.std(W) > 1.0:
-                raise Malformed(f"W{l} has standard deviation {np.std(W):.2g}: the post scales "
-                                 f"its draws by 0.01 so that the sigmoid does not saturate")
+# The scales the course's Course 1 initialisers use: 0.01 (the post and the step-by-step notebook),
+# 1/sqrt(n_prev) (the course's application utilities); He's sqrt(2/n_prev) is a valid variant too.
+DEEP_SCALES = (("randn * 0.01", lambda n_prev: 0.01),
+               ("randn / sqrt(n_prev)", lambda n_prev: 1 / np.sqrt(n_prev)),
+               ("randn * sqrt(2 / n_prev)", lambda n_prev: np.sqrt(2 / n_prev)))
 
-    if a.ran("initialize_parameters"):
-        def fill(case, n_x, n_h, n_y):
-            check_parameters(case, a.call("initialize_parameters", n_x, n_h, n_y), [n_x, n_h, n_y],
-                             "initialize_parameters")
+
+def check_initialisers(a):
+    if a.ran("initialize_parameters", under="course1-week4"):
+        def fill(case, dims):
+            seed = int(a.rng.randint(2**31))
+            parameters = a.call("initialize_parameters", *dims, seed=seed)
+            weights = structure(parameters, dims, "initialize_parameters")
+            judge_initialiser(case, weights, dims, seed, DEEP_SCALES[:1], "initialize_parameters")
         a.run_check("initialize_parameters", [
-            (f"n_x={a}, n_h={b}, n_y={c}", lambda case, a=a, b=b, c=c: fill(case, a, b, c))
-            for a, b, c in ((2, 3, 1), (5, 4, 1), (4, 7, 2))])
+            (f"n_x={d[0]}, n_h={d[1]}, n_y={d[2]}", lambda case, d=d: fill(case, d))
+            for d in ((2, 3, 1), (5, 4, 1), (4, 7, 2), (300, 40, 1))])
     if a.ran("initialize_parameters_deep"):
         def fill_deep(case, dims):
-            check_parameters(case, a.call("initialize_parameters_deep", list(dims)), dims,
-                             "initialize_parameters_deep")
+            seed = int(a.rng.randint(2**31))
+            parameters = a.call("initialize_parameters_deep", list(dims), seed=seed)
+            weights = structure(parameters, dims, "initialize_parameters_deep")
+            judge_initialiser(case, weights, dims, seed, DEEP_SCALES, "initialize_parameters_deep")
         a.run_check("initialize_parameters_deep", [
             (f"layer_dims {d}", lambda case, d=d: fill_deep(case, d))
-            for d in ([3, 1], [4, 3, 1], [5, 4, 3, 2, 1], [6, 5, 4, 3, 2, 1])])
+            for d in ([3, 1], [4, 3, 1], [5, 4, 3, 2, 1], [6, 5, 4, 3, 2, 1], [300, 100, 1])])
 
 
 def check_linear(a):
@@ -286,7 +284,7 @@ def describe(dims, m):
 
 
 def check_cost(a):
-    if not a.ran("compute_cost"):
+    if not a.ran("compute_cost", under="course1-week4"):
         return
 
     def fill(case, m):
@@ -338,7 +336,7 @@ def check_model_backward(a, name="L_model_backward", lambd=None, keep_prob=None)
         net = Net(X, Y, parameters, lambd=lambd or 0.0, masks=masks, keep_prob=keep_prob or 1.0)
         AL, caches = model_caches(a, X, parameters, net, forward, extra)
         grads = dict_of_arrays(name, a.call(name, AL, Y, caches, *more), "gradients")
-        rows, layer, diagnosis = judge_model_grads(grads, net, name)
+        rows, layer, diagnosis = judge_model_grads(grads, net, name, note=a.note)
         case.comparisons.extend(rows.values())
         if layer is not None:
             case.diagnosis = diagnosis
@@ -354,7 +352,7 @@ def check_model_backward(a, name="L_model_backward", lambd=None, keep_prob=None)
 
 
 def check_updates(a, name="update_parameters"):
-    if not a.ran(name):
+    if not a.ran(name, under=("course1-week4", "course2-optimization")):
         return
 
     def fill(case, dims, rate):
@@ -399,19 +397,25 @@ def end_to_end(a, report: AuditReport):
                                      group="end to end", failing_case=net.describe()))
         report.location = "end to end: your model did not run, so no layer could be located"
         return
-    rows, layer, diagnosis = judge_model_grads(grads, net, "L_model_backward")
+    rows, layer, diagnosis = judge_model_grads(grads, net, "L_model_backward", note=a.note)
+    through = _end_to_end_through(a, X, Y, parameters, net) if layer is not None else []
+    because = ""
+    if through:
+        because = (f"wrong because your {' and your '.join(through)} {'is' if len(through) == 1 else 'are'} "
+                   f"(with the project's {' and '.join(through)}, every gradient agrees)")
     # Each wrong layer gets its own diagnosis; below the first one, a layer with no
     # pattern of its own is wrong because of what came down to it.
     per_layer = {}
     for l in sorted({layer_of(k) for k, c in rows.items() if not c.ok}, reverse=True):
+        received_right = rows.get(f"dA{l}") is not None and rows[f"dA{l}"].ok
         per_layer[l] = diagnosis if l == layer else (
             diagnose_layer(grads, net, l)
-            or f"follows from the wrong gradients from layer {layer} above")
+            or (None if received_right else f"follows from the wrong gradients of layer {layer} above it"))
     for key, comparison in rows.items():
         a.checks.append(Check(name=key, ok=comparison.ok, shapes=[shape_of(net.grads[key])],
                                  max_rel_error=comparison.error, group="end to end",
-                                 diagnosis=None if comparison.ok else (
-                                     per_layer.get(layer_of(key)) or comparison.problem),
+                                 diagnosis=None if comparison.ok else "; ".join(filter(None, (
+                                     per_layer.get(layer_of(key)) or comparison.problem, because))) or None,
                                  failing_case=None if comparison.ok else net.describe()))
     report.first_wrong_layer = layer
     if layer is None:
@@ -419,7 +423,27 @@ def end_to_end(a, report: AuditReport):
     else:
         above = f"gradients agree from layer {net.L} down to layer {layer + 1}; " if layer < net.L else ""
         report.location = (f"end to end: {above}layer {layer} is the first (from the output down) "
-                           f"where they stop agreeing" + (f": {diagnosis}" if diagnosis else ""))
+                           f"where they stop agreeing" + (f": {diagnosis}" if diagnosis else "")
+                           + (f"; {because}" if because else ""))
+
+
+def _end_to_end_through(a, X, Y, parameters, net) -> list:
+    """The learner's wrong helpers that alone make the end-to-end gradients wrong, or []."""
+    helpers = [h for h in a.wrong_helpers("L_model_backward") if h not in ("L_model_forward", "L_model_backward")]
+    if not helpers:
+        return []
+
+    def right_with(subset):
+        with a.substituting(subset):
+            try:
+                AL, caches = unpack("L_model_forward", a.call("L_model_forward", X, parameters), ("AL", "caches"))
+                grads = dict_of_arrays("L_model_backward", a.call("L_model_backward", AL, Y, caches), "gradients")
+                return judge_model_grads(grads, net, "L_model_backward")[1] is None
+            except Exception:  # still failing with the project's helpers: not only their fault
+                return False
+    if not right_with(helpers):
+        return []
+    return next(([h] for h in helpers if len(helpers) > 1 and right_with([h])), helpers)
 
 
 def check_post(a) -> None:

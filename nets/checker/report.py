@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assignments import COURSE2_FUNCTIONS
-
-__all__ = ["AuditReport", "Check"]
+__all__ = ["AuditReport", "Check", "plural"]
 
 
 @dataclass
@@ -24,14 +22,16 @@ class Check:
     failing_case: str | None = None
     referee: str | None = None
     group: str = "function"
+    crashed: bool = False  # every failing case crashed, none computed a wrong number
+    through: list = field(default_factory=list)  # right in itself, wrong only through these helpers of theirs
 
     @property
     def verdict(self) -> str:
         if self.ok:
-            return "ok"
+            return "ok, but see " + ", ".join(self.through) if self.through else "ok"
         if self.error and self.error.startswith("did not return"):
             return "TIMEOUT"
-        if self.error and self.max_rel_error is None and self.diagnosis is None:
+        if self.crashed or self.error and self.max_rel_error is None and self.diagnosis is None:
             return "CRASHED"
         return "WRONG"
 
@@ -41,7 +41,8 @@ class Check:
         error = error if error is not None and np.isfinite(error) else None
         return {"name": self.name, "ok": self.ok, "shapes": list(self.shapes),
                 "max_rel_error": error, "diagnosis": self.diagnosis, "error": self.error,
-                "failing_case": self.failing_case, "referee": self.referee, "group": self.group}
+                "failing_case": self.failing_case, "referee": self.referee, "group": self.group,
+                "verdict": self.verdict.lower(), "through": list(self.through)}
 
 
 @dataclass
@@ -57,6 +58,10 @@ class AuditReport:
     location: str | None = None
     warnings: list = field(default_factory=list)
     runaway: bool = False
+    assignments: list = field(default_factory=list)  # titles of the assignments the file was matched to
+    missing: list = field(default_factory=list)  # the matched assignments' functions the file does not define
+    borrowed: dict = field(default_factory=dict)  # name -> where it came from (their dnn_utils.py), not checked
+    notes: list = field(default_factory=list)  # conventions read, notebook cells skipped, ...
 
     @property
     def ok(self) -> bool:
@@ -72,26 +77,32 @@ class AuditReport:
         return {"ok": self.ok, "source": self.source, "found": list(self.found),
                 "substituted": list(self.substituted), "end_to_end": self.end_to_end,
                 "first_wrong_layer": self.first_wrong_layer, "location": self.location,
+                "assignments": list(self.assignments), "missing": list(self.missing),
+                "borrowed": dict(self.borrowed), "notes": list(self.notes),
                 "checks": [c.to_dict() for c in self.checks]}
 
     def format(self) -> str:
         """The report as text: a table, then the details of every failing row."""
-        lines = [f"audit of {self.source}: {len(self.found)} of the functions found"]
-        missing = [n for n in self.substituted if n not in COURSE2_FUNCTIONS]
-        if all(n in self.substituted for n in COURSE2_FUNCTIONS):
-            lines.append("not defined, so not checked: the course-2 functions (L2, dropout, momentum, Adam, "
-                         "mini-batches, learning-rate decay)")
-        else:
-            missing = self.substituted
-        if missing:
-            lines.append("not defined, so not checked (the project's own stands in where your functions "
-                         "call them): " + ", ".join(missing))
+        n = len(self.found)
+        lines = [f"audit of {self.source}: {plural(n, 'function')} of yours found"
+                 + (f" ({'; '.join(self.assignments)})" if self.assignments else "")]
+        lines.extend(self.notes)
+        if self.missing:
+            lines.append("not defined, so not checked: " + ", ".join(self.missing))
+        if self.borrowed:
+            places = sorted(set(self.borrowed.values()))
+            lines.append(f"taken from {', '.join(places)} as your file imports them (not checked): "
+                         + ", ".join(self.borrowed))
+        helpers = [n for n in self.substituted if n not in self.missing]
+        if helpers:
+            lines.append("the project's own stand in for: " + ", ".join(helpers)
+                         + " (your code neither defines nor imports them)")
         rows = [("function", "shapes tried", "worst rel. error", "verdict")]
         for c in self.checks:
             if c.group == "end to end" and (not rows or rows[-1][0] != "--"):
                 if all(r[0] != "--" for r in rows):
                     rows.append(("--", "", "", ""))
-            error = "-" if c.max_rel_error is None else f"{c.max_rel_error:.1e}"
+            error = "-" if c.max_rel_error is None or c.crashed else f"{c.max_rel_error:.1e}"
             rows.append((c.name, _summarise_shapes(c.shapes), error, c.verdict))
         widths = [max(len(r[i]) for r in rows if r[0] != "--") for i in range(4)]
         for r in rows:
@@ -102,6 +113,12 @@ class AuditReport:
         if self.location:
             lines.append(self.location)
         for c in self.checks:
+            if c.ok and c.through:
+                lines.append("")
+                lines.append(f"{c.name}: right in itself; its results are wrong only because it calls your "
+                             f"{' and your '.join(c.through)} (with the project's "
+                             f"{' and '.join(c.through)} in its place, it agrees with autodiff)")
+                continue
             if c.ok or c.group == "end to end":
                 continue
             lines.append("")
@@ -110,7 +127,7 @@ class AuditReport:
                 lines.append(f"  smallest failing case: {c.failing_case}")
             if c.diagnosis:
                 lines.append(f"  diagnosis: {c.diagnosis}")
-            elif c.max_rel_error is not None:
+            elif c.max_rel_error is not None and not c.crashed:
                 lines.append("  diagnosis: the values differ in no pattern the audit recognises")
             if c.referee:
                 lines.append(f"  referee: {c.referee}")
@@ -123,20 +140,39 @@ class AuditReport:
             lines.append(f"end to end, on {wrong[0].failing_case}:")
             said = {}
             for c in wrong:
-                said.setdefault(c.diagnosis or c.error or "wrong", []).append(c.name)
+                said.setdefault(c.diagnosis or c.error or "", []).append(c.name)
             for text, names in said.items():
-                first, *rest = text.splitlines()
-                lines.append(f"  {', '.join(names)}: {first}")
+                first, *rest = text.splitlines() or [""]
+                subject = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+                verb = "is" if len(names) == 1 else "are"
+                if not first:
+                    lines.append(f"  {subject} {verb} wrong, in no pattern the audit recognises")
+                elif len(names) == 1 and first.startswith(names[0] + " "):
+                    lines.append(f"  {first}")  # "db4 is m = 6 times too large", not "db4: db4 is ..."
+                else:
+                    if len(names) > 1 and first.startswith("follows from"):
+                        first = "follow from" + first[len("follows from"):]
+                    lines.append(f"  {subject}: {first}")
                 lines.extend("    " + line for line in rest)
         if self.warnings:
             lines.append("")
-            lines.append(f"your code warned {len(self.warnings)} time(s), e.g. {self.warnings[0]}")
+            times = "once" if len(self.warnings) == 1 else f"{len(self.warnings)} times"
+            lines.append(f"your code warned {times}, " + ("e.g. " if len(self.warnings) > 1 else "")
+                         + self.warnings[0])
         if self.runaway:
             lines.append("note: a function that never returned could not be stopped; it runs until the process ends")
         lines.append("")
         bad = [c.name for c in self.checks if not c.ok]
-        lines.append("OK: everything agrees with autodiff" if not bad else f"FAILED: {', '.join(bad)}")
+        if not self.checks:
+            lines.append("NOTHING CHECKED: no check of this version of the audit applies to the functions found")
+        else:
+            lines.append("OK: everything agrees with autodiff" if not bad else f"FAILED: {', '.join(bad)}")
         return "\n".join(lines)
+
+
+def plural(n: int, word: str) -> str:
+    """"1 function", "3 functions"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _summarise_shapes(shapes) -> str:
@@ -144,7 +180,7 @@ def _summarise_shapes(shapes) -> str:
     if len(shapes) == 1:
         return str(shapes[0])
     text = " ".join(shapes)
-    depths = [len(re.findall(r"\d+", d)) - 1 for d in re.findall(r"layers \[([\d, ]+)\]", text)]
+    depths = [len(re.findall(r"\d+", d)) - 1 for d in re.findall(r"(?:layers|layers?_dims) \[([\d, ]+)\]", text)]
     examples = [int(a or b) for a, b in re.findall(r"A_prev\(\d+,(\d+)\)|(\d+) examples?", text)]
     parts = []
     if depths:

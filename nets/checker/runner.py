@@ -29,14 +29,10 @@ import types
 
 import numpy as np
 
-from .. import manual
-from ..errors import AuditImportError
-from .assignments import KNOWN_FUNCTIONS, POST_FUNCTIONS
-from .core import Auditor
-from .course2 import check_course2
-from .post import check_post, end_to_end
+from .assignments import audit_learner, match
+from .loading import defined_functions, import_submission
 from .report import AuditReport
-from .sandbox import Learner, load_learner_file, release_streams
+from .sandbox import Learner, release_streams
 
 __all__ = ["DEFAULT_TIMEOUT", "IMPORT_TIMEOUT", "audit"]
 
@@ -58,6 +54,7 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     saved_state = np.random.get_state()
     try:
+        notes = []
         if isinstance(module_or_path, types.ModuleType):
             module = module_or_path
             source = getattr(module, "__file__", None) or module.__name__
@@ -65,23 +62,13 @@ def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) ->
         elif isinstance(module_or_path, (str, os.PathLike)):
             source = os.fspath(module_or_path)
             # Importing may load numpy, matplotlib, h5py...: slower than any one call should be.
-            module = load_learner_file(source, max(timeout, IMPORT_TIMEOUT))
-            files = {source}
+            module, files, notes = import_submission(source, max(timeout, IMPORT_TIMEOUT))
         else:
             raise TypeError(f"audit needs a module or the path of a .py file, got {type(module_or_path).__name__}")
-        learner = Learner(module, files, KNOWN_FUNCTIONS, stand_ins=manual, timeout=timeout)
-        if not learner.found:
-            learner.restore()
-            raise AuditImportError(f"{source} defines none of the post's functions "
-                                   f"({', '.join(POST_FUNCTIONS[:4])}, ...)")
-        auditor = Auditor(learner, seed)
-        report = AuditReport(source=source, found=list(learner.found), substituted=list(learner.substituted),
-                             checks=auditor.checks)
+        matched = match(defined_functions(module, files))
+        learner = Learner(module, files, matched.names, stand_ins=matched.stand_ins, timeout=timeout)
         try:
-            check_post(auditor)
-            check_course2(auditor)
-            if auditor.ran("L_model_forward") or auditor.ran("L_model_backward"):
-                end_to_end(auditor, report)
+            report = audit_learner(learner, source, seed, matched, notes)
         finally:
             learner.restore()
         report.warnings = list(learner.sandbox.warnings)

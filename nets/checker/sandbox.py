@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import importlib
 import importlib.util
+import inspect
 import io
 import itertools
 import os
@@ -29,6 +31,8 @@ import sys
 import threading
 import traceback
 import warnings
+
+import numpy as np
 
 from ..errors import AuditImportError
 
@@ -241,24 +245,30 @@ class Learner:
     """A learner's module as the checks see it: which of ``names`` it defines, each called in a sandbox.
 
     Of ``names``, the functions defined in ``source_files`` are the learner's
-    (``found``, the ones checked); the others (``substituted``) are taken from
-    ``stand_ins`` (the project's :mod:`nets.manual`) and put into the
-    learner's namespace, so that their functions calling them still run;
-    :meth:`restore` takes them out again. A name the learner bound to
-    something that is not a function is theirs: left alone, not checked.
+    (``found``, the ones checked). A name bound to a function from elsewhere
+    (their own ``dnn_utils.py``, the course's ``reg_utils``) is ``borrowed``:
+    used as it is, not checked. For the others, and for the helpers their
+    functions call, ``stand_ins`` (name -> ``"module:attribute"``, or a module
+    whose same-named attributes are used) are put into the learner's namespace
+    so that their functions calling them still run; ``substituted`` lists the
+    asked-for names so taken. :meth:`restore` takes them out again. A name the
+    learner bound to something that is not a function is theirs: left alone,
+    not checked.
     """
 
     def __init__(self, module, source_files: set, names, stand_ins, timeout: float):
         self.ns = module.__dict__
         self.names = tuple(names)
-        self.stand_ins = stand_ins
         self.sandbox = Sandbox(timeout=timeout, learner_files=source_files)
+        self.stand_ins = _resolve_stand_ins(stand_ins, self.names)
         self.found = [n for n in self.names if callable(self.ns.get(n)) and self._defined_by_learner(self.ns[n])]
-        self.substituted = [n for n in self.names if n not in self.found]
+        self.borrowed = {n: _origin(self.ns[n]) for n in self.names
+                         if n not in self.found and callable(self.ns.get(n))}
         self.injected = []
-        for n in self.substituted:
+        for n in self.stand_ins:
             if n not in self.ns:
                 self._stand_in(n)
+        self.substituted = [n for n in self.names if n in self.injected]
 
     def _defined_by_learner(self, fn) -> bool:
         # A function imported from nets.manual (or numpy) is not the learner's to audit.
@@ -266,27 +276,83 @@ class Learner:
         return code is not None and os.path.abspath(code.co_filename) in self.sandbox.learner_files
 
     def _stand_in(self, name: str) -> None:
-        self.ns[name] = getattr(self.stand_ins, name)
+        self.ns[name] = self.stand_ins[name]
         self.injected.append(name)
 
     def defines(self, name: str) -> bool:
         return name in self.found
 
-    def call(self, name: str, *args):
-        """The function ``name`` as the learner's namespace has it, on copies of ``args``."""
-        fn = self.ns[name]
+    def signature(self, name: str) -> list:
+        """The parameter names of the learner's function ``name``, in order ([] when it has none to read)."""
         try:
-            return self.sandbox.call(fn, *copy.deepcopy(args))
+            return list(inspect.signature(self.ns[name]).parameters)
+        except (KeyError, TypeError, ValueError):
+            return []
+
+    def call(self, name: str, *args, seed=None, substitute=()):
+        """The function ``name`` as the learner's namespace has it, on copies of ``args``.
+
+        ``seed``: ``np.random.seed(seed)`` right before the call (the course's dropout,
+        initialisers and mini-batches draw from numpy's global generator).
+        ``substitute``: names whose stand-in replaces the learner's own for this call only.
+        """
+        fn = self.ns[name]
+        swapped = {}
+        for helper in substitute:
+            if helper in self.stand_ins and helper != name:
+                swapped[helper] = self.ns.get(helper, _ABSENT)
+                self.ns[helper] = self.stand_ins[helper]
+
+        def seeded(*arguments):
+            if seed is not None:
+                np.random.seed(seed)
+            return fn(*arguments)
+        seeded.__name__ = getattr(fn, "__name__", name)
+        try:
+            return self.sandbox.call(seeded, *copy.deepcopy(args))
         except LearnerFailure as failure:
             if failure.kind == "timeout":
                 # Put the project's own in place of the function that hung, so that the
                 # functions calling it are not each held up for the full time limit.
                 stuck = failure.function if failure.function in self.names else name
-                if stuck in self.found and self.ns.get(stuck) is not getattr(self.stand_ins, stuck):
+                if stuck in self.found and stuck in self.stand_ins and self.ns.get(stuck) is not self.stand_ins[stuck]:
                     self._stand_in(stuck)
             raise
+        finally:
+            for helper, previous in swapped.items():
+                if previous is _ABSENT:
+                    self.ns.pop(helper, None)
+                else:
+                    self.ns[helper] = previous
 
     def restore(self) -> None:
         """Take the stand-ins out of the learner's namespace again."""
         for n in self.injected:
             self.ns.pop(n, None)
+
+
+_ABSENT = object()
+
+
+def _resolve_stand_ins(stand_ins, names) -> dict:
+    """name -> the stand-in object, from a mapping of ``"module:attribute"`` strings (or objects),
+    or from a module whose attributes of those names are taken."""
+    if stand_ins is None:
+        return {}
+    if isinstance(stand_ins, dict):
+        resolved = {}
+        for name, target in stand_ins.items():
+            if isinstance(target, str):
+                module, _, attribute = target.partition(":")
+                target = getattr(importlib.import_module(module), attribute or name)
+            resolved[name] = target
+        return resolved
+    return {n: getattr(stand_ins, n) for n in names if callable(getattr(stand_ins, n, None))}
+
+
+def _origin(fn) -> str:
+    """Where a borrowed function comes from, as the learner would name it (their dnn_utils.py)."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and code.co_filename and not code.co_filename.startswith("<"):
+        return os.path.basename(code.co_filename)
+    return getattr(fn, "__module__", None) or "elsewhere"

@@ -357,7 +357,7 @@ def test_cli_out_writes_the_json_report(tmp_path, capsys):
 @pytest.mark.parametrize("text, words", [
     ("def sigmoid(Z)\n    return Z\n", "cannot be imported: SyntaxError"),
     ("import numpy as np\nraise ImportError('no module named dnn_utils')\n", "cannot be imported: ImportError"),
-    ("x = 1\n", "defines none of the post's functions"),
+    ("x = 1\n", "defines none of the functions"),
 ])
 def test_cli_unimportable_file_is_one_line_and_status_2(tmp_path, capsys, text, words):
     assert main(["audit", str(write(tmp_path, text))]) == 2
