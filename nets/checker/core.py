@@ -97,8 +97,8 @@ class Auditor:
             except Exception as exc:  # what came back broke a comparison: a verdict, not a crash of the tool
                 case.problem = f"what {name} returned could not be judged ({type(exc).__name__}: {exc})"
             done.append(case)
-            if case.failure is not None and case.failure.kind == "timeout":
-                break  # the next cases would each wait out the limit too
+            if case.failure is not None and case.failure.kind in ("timeout", "crashed"):
+                break  # the next cases would each wait out the limit (or crash) too
         return self._summarise(name, done, group)
 
     def _summarise(self, name, cases, group) -> Check:
@@ -114,8 +114,12 @@ class Auditor:
                 if text:
                     check.diagnosis = text if case is failing[0] else f"{text} (with {case.description})"
                     break
-            crashed = next((case for case in failing if case.failure is not None), None)
+            # A crash or a timeout of the worker outranks an exception: it is what the row says.
+            crashed = next((case for case in failing if case.failure is not None
+                            and case.failure.kind in ("crashed", "timeout")), None)
+            crashed = crashed or next((case for case in failing if case.failure is not None), None)
             if crashed is not None:
+                check.failure = crashed.failure.kind
                 check.error = crashed.failure.text
                 if crashed is not failing[0]:
                     check.error = f"with {crashed.description}:\n{crashed.failure.text}"

@@ -24,11 +24,17 @@ class Check:
     failing_case: str | None = None
     referee: str | None = None
     group: str = "function"
+    failure: str | None = None  # the kind of the first failure of the learner's code: raised, timeout, crashed
 
     @property
     def verdict(self) -> str:
         if self.ok:
             return "ok"
+        # A crash or a timeout is never shown as WRONG, whatever the cases before it compared.
+        if self.failure == "timeout":
+            return "TIMEOUT"
+        if self.failure == "crashed":
+            return "CRASHED"
         if self.error and self.error.startswith("did not return"):
             return "TIMEOUT"
         if self.error and self.max_rel_error is None and self.diagnosis is None:
@@ -41,7 +47,8 @@ class Check:
         error = error if error is not None and np.isfinite(error) else None
         return {"name": self.name, "ok": self.ok, "shapes": list(self.shapes),
                 "max_rel_error": error, "diagnosis": self.diagnosis, "error": self.error,
-                "failing_case": self.failing_case, "referee": self.referee, "group": self.group}
+                "failing_case": self.failing_case, "referee": self.referee, "group": self.group,
+                "verdict": self.verdict.lower()}
 
 
 @dataclass
@@ -57,6 +64,7 @@ class AuditReport:
     location: str | None = None
     warnings: list = field(default_factory=list)
     runaway: bool = False
+    printed: str = ""  # what the learner's code printed (the first few kB)
 
     @property
     def ok(self) -> bool:
@@ -72,7 +80,7 @@ class AuditReport:
         return {"ok": self.ok, "source": self.source, "found": list(self.found),
                 "substituted": list(self.substituted), "end_to_end": self.end_to_end,
                 "first_wrong_layer": self.first_wrong_layer, "location": self.location,
-                "checks": [c.to_dict() for c in self.checks]}
+                "checks": [c.to_dict() for c in self.checks], "printed": self.printed}
 
     def format(self) -> str:
         """The report as text: a table, then the details of every failing row."""

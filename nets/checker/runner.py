@@ -19,12 +19,15 @@ be checked. Then end to end (:func:`.post.end_to_end`). The report
 (:mod:`.report`) names the first wrong layer and, when recognisable, why
 (:mod:`.diagnose`).
 
-The learner's code runs in this process (see :mod:`.sandbox` for what that
-means for code that never returns).
+Given a path, the learner's code runs in a worker process of its own
+(:mod:`.isolation`, :mod:`.worker`): every check, comparison and the report are
+made here, on plain data received from it. A module object given directly is
+the one case that runs in this process (:mod:`.sandbox`).
 """
 from __future__ import annotations
 
 import os
+import time
 import types
 
 import numpy as np
@@ -34,54 +37,110 @@ from ..errors import AuditImportError
 from .assignments import KNOWN_FUNCTIONS, POST_FUNCTIONS
 from .core import Auditor
 from .course2 import check_course2
+from .isolation import DEFAULT_MEMORY_LIMIT, DEFAULT_SUBMISSION_TIMEOUT, Limits, Submission, WorkerLearner
 from .post import check_post, end_to_end
 from .report import AuditReport
-from .sandbox import Learner, load_learner_file, release_streams
+from .sandbox import Learner, release_streams
 
-__all__ = ["DEFAULT_TIMEOUT", "IMPORT_TIMEOUT", "audit"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_SUBMISSION_TIMEOUT", "DEFAULT_TIMEOUT", "IMPORT_TIMEOUT", "audit",
+           "audit_submission", "names_to_check", "stand_ins_for"]
 
 DEFAULT_TIMEOUT = 5.0
 IMPORT_TIMEOUT = 60.0
 
 
-def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT) -> AuditReport:
+def names_to_check(defined) -> tuple:
+    """The functions to check in a submission defining ``defined`` (name -> parameter names).
+
+    The one place that decides it (today: every function the audit knows).
+    """
+    return KNOWN_FUNCTIONS
+
+
+def stand_ins_for(names) -> dict:
+    """The project's own function for each of ``names``, as ``"module:attribute"`` (a worker imports it)."""
+    return {n: f"nets.manual:{n}" for n in names if hasattr(manual, n)}
+
+
+def audit(module_or_path, *, seed: int = 0, timeout: float = DEFAULT_TIMEOUT,
+          memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+          submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT) -> AuditReport:
     """Check a learner's post-style functions against autodiff; returns an :class:`AuditReport`.
 
-    ``module_or_path``: a path to a ``.py`` file, or an imported module. Raises
-    :class:`AuditImportError` when the file cannot be imported or defines none of
-    the functions. ``timeout``: seconds each call of the learner's code may take.
-    numpy's global random state is the same afterwards as before.
+    ``module_or_path``: a path to a ``.py`` file (its folder's other files can be
+    imported by it) or to a folder (its ``.py`` files imported together), run
+    in a worker process; or an imported module, whose functions are then
+    called in this process. Raises :class:`AuditImportError` when the
+    submission cannot be imported or defines none of the functions.
+    ``timeout``: seconds each call of the learner's code may take;
+    ``memory_limit``: bytes of address space of the worker (None: no limit);
+    ``submission_timeout``: seconds for the whole submission. numpy's global
+    random state is the same afterwards as before.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    _check_positive("timeout", timeout)
+    _check_positive("submission_timeout", submission_timeout)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if memory_limit is not None and (isinstance(memory_limit, bool) or not isinstance(memory_limit, int)
+                                     or memory_limit <= 0):
+        raise ValueError(f"memory_limit must be a positive number of bytes or None, got {memory_limit!r}")
+    if isinstance(module_or_path, types.ModuleType):
+        return _audit_module(module_or_path, seed, timeout)
+    if not isinstance(module_or_path, (str, os.PathLike)):
+        raise TypeError(f"audit needs a module or the path of a .py file, got {type(module_or_path).__name__}")
+    path = os.fspath(module_or_path)
+    if not os.path.exists(path):
+        raise AuditImportError(f"{path}: no such file")
+    submission = Submission.of_folder(path) if os.path.isdir(path) else Submission.of_file(path)
+    limits = Limits(timeout=float(timeout), memory_limit=memory_limit, submission_timeout=float(submission_timeout),
+                    import_timeout=max(float(timeout), IMPORT_TIMEOUT))
+    return audit_submission(submission, limits, seed=seed)
+
+
+def audit_submission(submission: Submission, limits: Limits, seed: int = 0) -> AuditReport:
+    """:func:`audit` of one :class:`Submission`, its code in a worker process under ``limits``."""
+    started = time.monotonic()
+    if not submission.files:
+        raise AuditImportError(f"{submission.shown}: no .py or .ipynb file in it")
+    learner = WorkerLearner(submission, limits, started=started)
+    try:
+        names = names_to_check(learner.defined)
+        learner.set_up(names, stand_ins_for(names))
+        report = _run_checks(learner, submission.shown, seed)
+    finally:
+        learner.restore()
+    report.warnings = list(learner.warnings)
+    report.printed = learner.output
+    return report
+
+
+def _check_positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+
+
+def _run_checks(learner, source: str, seed: int) -> AuditReport:
+    if not learner.found:
+        raise AuditImportError(f"{source} defines none of the post's functions "
+                               f"({', '.join(POST_FUNCTIONS[:4])}, ...)")
+    auditor = Auditor(learner, seed)
+    report = AuditReport(source=source, found=list(learner.found), substituted=list(learner.substituted),
+                         checks=auditor.checks)
+    check_post(auditor)
+    check_course2(auditor)
+    if auditor.ran("L_model_forward") or auditor.ran("L_model_backward"):
+        end_to_end(auditor, report)
+    return report
+
+
+def _audit_module(module, seed: int, timeout: float) -> AuditReport:
+    """A module object given directly: its functions run in this process (see :mod:`.sandbox`)."""
     saved_state = np.random.get_state()
     try:
-        if isinstance(module_or_path, types.ModuleType):
-            module = module_or_path
-            source = getattr(module, "__file__", None) or module.__name__
-            files = _module_files(module)
-        elif isinstance(module_or_path, (str, os.PathLike)):
-            source = os.fspath(module_or_path)
-            # Importing may load numpy, matplotlib, h5py...: slower than any one call should be.
-            module = load_learner_file(source, max(timeout, IMPORT_TIMEOUT))
-            files = {source}
-        else:
-            raise TypeError(f"audit needs a module or the path of a .py file, got {type(module_or_path).__name__}")
-        learner = Learner(module, files, KNOWN_FUNCTIONS, stand_ins=manual, timeout=timeout)
-        if not learner.found:
-            learner.restore()
-            raise AuditImportError(f"{source} defines none of the post's functions "
-                                   f"({', '.join(POST_FUNCTIONS[:4])}, ...)")
-        auditor = Auditor(learner, seed)
-        report = AuditReport(source=source, found=list(learner.found), substituted=list(learner.substituted),
-                             checks=auditor.checks)
+        source = getattr(module, "__file__", None) or module.__name__
+        learner = Learner(module, _module_files(module), KNOWN_FUNCTIONS, stand_ins=manual, timeout=timeout)
         try:
-            check_post(auditor)
-            check_course2(auditor)
-            if auditor.ran("L_model_forward") or auditor.ran("L_model_backward"):
-                end_to_end(auditor, report)
+            report = _run_checks(learner, source, seed)
         finally:
             learner.restore()
         report.warnings = list(learner.sandbox.warnings)
