@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from ..errors import AuditImportError
 from .sandbox import LearnerFailure
-from .worker import ProtocolError, Unencodable, decode, encode, receive, send
+from .worker import ProtocolError, Reader, Unencodable, decode, encode, send
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_SUBMISSION_TIMEOUT", "Limits", "Submission", "WorkerLearner",
            "parse_size"]
@@ -45,7 +45,8 @@ DEFAULT_SUBMISSION_TIMEOUT = 600.0
 MIN_MEMORY_LIMIT = 256 << 20  # an idle worker (Python, numpy with one BLAS thread, nets) reserves ~130 MB
 PRINT_LIMIT = 4096  # characters of what the learner prints kept for the report
 MAX_REPLY = 256 << 20  # bytes of one answer the checker reads; more is reported, not read
-GRACE = 0.25  # seconds past a call's limit before the worker is killed (its own timer dumps where it is)
+GRACE = 0.05  # seconds past a call's limit before it counts as a timeout
+STUCK_WAIT = 0.3  # seconds a worker past its limit is given to say where it is stuck
 COPY_BYTES = 100 << 20
 COPY_FILES = 2000
 _SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "env"}
@@ -189,7 +190,7 @@ class _Process:
         with _live_lock:
             _live.add(self.proc.pid)
         self.to_worker = self.proc.stdin.fileno()
-        self.from_worker = self.proc.stdout.fileno()
+        self.reader = Reader(self.proc.stdout.fileno())
         self.raw = bytearray()
         self.limit = limits.print_limit
         self.drain = threading.Thread(target=self._drain, daemon=True, name=f"nets-audit-drain-{self.proc.pid}")
@@ -323,7 +324,7 @@ class WorkerLearner:
         return result
 
     def _answer(self, deadline: float):
-        message, blobs = receive(self._process.from_worker, deadline, MAX_REPLY)
+        message, blobs = self._process.reader.receive(deadline, MAX_REPLY)
         self.printed += _text(message.get("printed"), max(self.limits.print_limit - len(self.printed), 0))
         if isinstance(message.get("dropped"), int):
             self.dropped = max(self.dropped, message["dropped"])
@@ -395,7 +396,7 @@ class WorkerLearner:
             send(process.to_worker, request, blobs, deadline)
             message = self._answer(deadline)
         except TimeoutError:
-            stuck = self._where_stuck()
+            stuck = self._where_stuck(process)
             self._stop()
             self._replace(stuck[0] if stuck and stuck[0] in self.names else name)
             detail = f", stuck in {stuck[0]} (line {stuck[1]})" if stuck else ""
@@ -429,13 +430,23 @@ class WorkerLearner:
         if name in self.found and name in self.stand_ins:
             self.replaced[name] = self.stand_ins[name]
 
-    def _where_stuck(self):
-        """(function, line) of the learner's innermost frame when the worker's own timer fired."""
+    def _where_stuck(self, process):
+        """(function, line) of the learner's innermost frame, asked of the worker (SIGUSR1) before it is killed."""
         try:
-            with open(self._stuck_file, errors="replace") as f:
-                text = f.read(1 << 16)
-        except OSError:
+            os.kill(process.proc.pid, signal.SIGUSR1)
+        except ProcessLookupError:
             return None
+        text, previous, until = "", None, time.monotonic() + STUCK_WAIT
+        while time.monotonic() < until:
+            time.sleep(0.02)
+            try:
+                with open(self._stuck_file, errors="replace") as f:
+                    text = f.read(1 << 16)
+            except OSError:
+                return None
+            if "File " in text and text == previous:
+                break  # written, and no longer growing
+            previous = text
         prefix = self._copy + os.sep
         for path, line, function in re.findall(r'File "(.+?)", line (\d+) in (\S+)', text):
             if path.startswith(prefix):

@@ -10,7 +10,7 @@ parameter names), and then runs one call at a time, each answered with plain
 data. Nothing the learner made ever leaves this process as an object:
 
 - a message is a JSON header followed by ``.npy`` blobs (:func:`send`,
-  :func:`receive`); arrays are read back with ``allow_pickle=False``, so no
+  :class:`Reader`); arrays are read back with ``allow_pickle=False``, so no
   message can make its reader run code, and nothing is pickled;
 - a value is encoded by :func:`encode`, which accepts ``None``, ``bool``,
   ``int``, ``float``, ``complex``, ``str``, numpy arrays and scalars of plain
@@ -35,7 +35,7 @@ import struct
 import sys
 import time
 
-__all__ = ["ProtocolError", "Unencodable", "decode", "encode", "main", "receive", "send"]
+__all__ = ["ProtocolError", "Reader", "Unencodable", "decode", "encode", "main", "send"]
 
 _HEADER = struct.Struct("<QI")  # length of the JSON header, number of blobs
 _BLOB = struct.Struct("<Q")
@@ -170,27 +170,45 @@ def send(fd: int, message: dict, blobs: list = (), deadline: float | None = None
         data = data[written:]
 
 
-def receive(fd: int, deadline: float | None = None, max_bytes: int = 1 << 62) -> tuple:
-    """Read one message from ``fd``: ``(message, blobs)``. EOFError when the other side is gone,
-    TimeoutError past ``deadline``, ProtocolError for more than ``max_bytes`` or a malformed one."""
-    size, count = _HEADER.unpack(_read(fd, _HEADER.size, deadline))
-    total = size
-    if total > max_bytes:
-        raise ProtocolError(f"a message of {total} bytes, more than the {max_bytes} read")
-    try:
-        message = json.loads(_read(fd, size, deadline))
-    except ValueError:
-        raise ProtocolError("a header that is not JSON") from None
-    blobs = []
-    for _ in range(count):
-        (length,) = _BLOB.unpack(_read(fd, _BLOB.size, deadline))
-        total += length
+class Reader:
+    """Reads messages from one file descriptor, buffering what arrives (few system calls per message)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def receive(self, deadline: float | None = None, max_bytes: int = 1 << 62) -> tuple:
+        """One message: ``(message, blobs)``. EOFError when the other side is gone, TimeoutError
+        past ``deadline``, ProtocolError for more than ``max_bytes`` or a malformed message."""
+        size, count = _HEADER.unpack(self._take(_HEADER.size, deadline))
+        total = size
         if total > max_bytes:
-            raise ProtocolError(f"a message of more than {max_bytes} bytes")
-        blobs.append(_read(fd, length, deadline))
-    if type(message) is not dict:
-        raise ProtocolError("a message that is not a JSON object")
-    return message, blobs
+            raise ProtocolError(f"a message of {total} bytes, more than the {max_bytes} read")
+        try:
+            message = json.loads(self._take(size, deadline))
+        except ValueError:
+            raise ProtocolError("a header that is not JSON") from None
+        blobs = []
+        for _ in range(count):
+            (length,) = _BLOB.unpack(self._take(_BLOB.size, deadline))
+            total += length
+            if total > max_bytes:
+                raise ProtocolError(f"a message of more than {max_bytes} bytes")
+            blobs.append(self._take(length, deadline))
+        if type(message) is not dict:
+            raise ProtocolError("a message that is not a JSON object")
+        return message, blobs
+
+    def _take(self, n: int, deadline: float | None) -> bytes:
+        while len(self.buffer) < n:
+            _wait(self.fd, deadline)
+            chunk = os.read(self.fd, max(n - len(self.buffer), 1 << 16))
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        taken = bytes(self.buffer[:n])
+        del self.buffer[:n]
+        return taken
 
 
 def _wait(fd: int, deadline: float | None, write: bool = False) -> None:
@@ -203,18 +221,6 @@ def _wait(fd: int, deadline: float | None, write: bool = False) -> None:
         ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
         if ready[1 if write else 0]:
             return
-
-
-def _read(fd: int, n: int, deadline: float | None) -> bytes:
-    chunks, left = [], n
-    while left:
-        _wait(fd, deadline)
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,7 +259,7 @@ class _Worker:
         self.modules = []
         self.learner_files: set = set()
         self.shown_as: dict = {}
-        self.stuck_file = None
+        self.stuck = None
         self.sandbox = None
 
     # -- replies ----------------------------------------------------------------------------
@@ -272,7 +278,14 @@ class _Worker:
         self.learner_files = {os.path.abspath(f) for f in self.shown_as}
         self.sandbox = Sandbox(timeout=float(request["timeout"]), learner_files=set(self.shown_as))
         self.sandbox.shown_as = {os.path.abspath(k): v for k, v in self.shown_as.items()}
-        self.stuck_file = request.get("stuck_file")
+        if request.get("stuck_file"):
+            import faulthandler
+            import signal
+
+            # The checker sends SIGUSR1 when a call runs past its limit: where it is stuck is
+            # written at once, even from inside one long C call, before the worker is killed.
+            self.stuck = open(request["stuck_file"], "w")
+            faulthandler.register(signal.SIGUSR1, file=self.stuck, all_threads=True)
         notes = []
         for path in request["files"]:
             try:
@@ -326,7 +339,6 @@ class _Worker:
         self.reply({"ok": True})
 
     def call(self, request, blobs):
-        import faulthandler
         import warnings
 
         import numpy as np
@@ -347,9 +359,6 @@ class _Worker:
                 fn = stand_in
         if request.get("seed") is not None:
             np.random.seed(int(request["seed"]))
-        stuck = open(self.stuck_file, "w") if self.stuck_file else None
-        if stuck is not None:
-            faulthandler.dump_traceback_later(float(request["timeout"]), file=stuck)
         outcome = {}
         try:
             with warnings.catch_warnings(record=True) as caught:
@@ -358,9 +367,6 @@ class _Worker:
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: their code, our run
             outcome["error"] = exc
         finally:
-            if stuck is not None:
-                faulthandler.cancel_dump_traceback_later()
-                stuck.close()
             for module, other, value in reversed(saved):
                 setattr(module, other, value)
         said = [f"{w.category.__name__}: {w.message}" for w in caught[:20]]
@@ -392,7 +398,8 @@ def main() -> None:
     sys.stdin = io.StringIO("")
     sys.stdout = sys.stderr = _Kept(printed)
     sys.dont_write_bytecode = True
-    request, _ = receive(in_fd)
+    reader = Reader(in_fd)
+    request, _ = reader.receive()
     printed["limit"] = int(request.get("print_limit", 4096))
     import numpy  # noqa: F401  (before the limit: its own reservations are the worker's, not the learner's)
 
@@ -411,7 +418,7 @@ def main() -> None:
     worker.reply({"ok": True, "pid": os.getpid()})
     while True:
         try:
-            request, blobs = receive(in_fd)
+            request, blobs = reader.receive()
         except EOFError:
             os._exit(0)
         op = request.get("op")
