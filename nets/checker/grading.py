@@ -127,7 +127,7 @@ def _grade_one(submission: Submission, limits: Limits, seed: int, points: dict) 
         names = graded_functions(())
         return Outcome(submission=submission.shown, ok=False, error=error, text=error,
                        report={"ok": False, "source": submission.shown, "error": error},
-                       line=error if error.startswith(submission.shown) else f"{submission.shown}: {error}",
+                       line=f"{submission.shown}: {_without_prefix(error, submission.shown)}",
                        statuses={n: "missing" for n in names}, points={n: points.get(n, 1.0) for n in names},
                        seconds=time.monotonic() - started)
     names = graded_functions(report.found)
@@ -142,6 +142,10 @@ def _grade_one(submission: Submission, limits: Limits, seed: int, points: dict) 
     outcome.line = (f"{submission.shown}: " + ("ok" if not bad else f"FAILED {', '.join(bad)}") + f" ({score}"
                     + (f"; {len(missing)} not defined" if missing else "") + ")")
     return outcome
+
+
+def _without_prefix(text: str, prefix: str) -> str:
+    return text[len(prefix):].lstrip(": ") if text.startswith(prefix) else text
 
 
 def grade(submissions, limits: Limits, seed: int = 0, points: dict | None = None, jobs: int = 1,
