@@ -500,8 +500,13 @@ def _cmd_sharpness(args) -> int:
 
 def _cmd_audit(args) -> int:
     import json
+    import signal
 
     from .jobs.audit import run_class
+
+    # Terminated (by a grading script's own timeout, say): end through the clean-up that kills
+    # the learners' workers, rather than leave them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     def on_outcome(outcome):
         if not single and not args.json:

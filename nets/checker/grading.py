@@ -20,8 +20,9 @@ import io
 import json
 import os
 import re
+import signal
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
@@ -165,13 +166,30 @@ def grade(submissions, limits: Limits, seed: int = 0, points: dict | None = None
                 on_outcome(outcomes[-1])
         return outcomes
     # Processes, not threads: each job's checking (the engine, numpy) runs on its own core.
-    with ProcessPoolExecutor(max_workers=min(jobs, len(submissions)), mp_context=get_context("spawn")) as pool:
-        for outcome in pool.map(_grade_one, submissions, [limits] * len(submissions),
-                                [seed] * len(submissions), [points] * len(submissions)):
+    pool = get_context("spawn").Pool(min(jobs, len(submissions)), initializer=_job_started)
+    try:
+        for outcome in pool.imap(_grade_job, [(s, limits, seed, points) for s in submissions]):
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
+        pool.close()
+    except BaseException:
+        pool.terminate()  # SIGTERM: each job stops its worker before it ends (see _job_started)
+        raise
+    finally:
+        pool.join()
     return outcomes
+
+
+def _job_started() -> None:
+    # A job ends on SIGTERM (the caller interrupted) by raising SystemExit, so that its
+    # audit's clean-up kills the learner's worker; Ctrl-C is the caller's to handle.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def _grade_job(arguments) -> Outcome:
+    return _grade_one(*arguments)
 
 
 def report_names(outcomes) -> list:

@@ -147,3 +147,33 @@ def test_what_counts_as_a_submission(tmp_path):
     assert [s.alone for s in find_submissions([root / "alice.py", root / "bob.py"])] == [True, True]
     with pytest.raises(FileNotFoundError):
         find_submissions([tmp_path / "nope"])
+
+
+def test_an_interrupted_class_leaves_no_process(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .test_isolation import ROOT, alive
+
+    root = tmp_path / "class"
+    root.mkdir()
+    pids = tmp_path / "pids"
+    for name in ("a", "b"):
+        (root / f"{name}.py").write_text(variant(
+            "return dA * (cache > 0)",
+            f"import os\n    open({str(pids)!r}, 'a').write(f'{{os.getpid()}} ')\n    while True:\n        pass"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "nets", "audit", str(root), "--jobs", "2", "--timeout", "60"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(pids.read_text().split() if pids.exists() else []) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(p) for p in pids.read_text().split()]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(30) == 130
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(p) for p in workers)
