@@ -119,7 +119,11 @@ class Auditor:
                             and case.failure.kind in ("crashed", "timeout")), None)
             crashed = crashed or next((case for case in failing if case.failure is not None), None)
             if crashed is not None:
-                check.failure = crashed.failure.kind
+                # What the row's verdict says: a crash or a timeout always; an exception when it
+                # is the only thing wrong (never WRONG for numbers that agreed).
+                numbers_wrong = any(case.problem or any(not c.ok for c in case.comparisons) for case in failing)
+                if crashed.failure.kind != "raised" or not numbers_wrong:
+                    check.failure = crashed.failure.kind
                 check.error = crashed.failure.text
                 if crashed is not failing[0]:
                     check.error = f"with {crashed.description}:\n{crashed.failure.text}"

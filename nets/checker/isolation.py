@@ -186,7 +186,7 @@ class _Process:
                    VECLIB_MAXIMUM_THREADS="1", NUMEXPR_NUM_THREADS="1", MPLBACKEND="Agg")
         self.proc = subprocess.Popen([sys.executable, "-I", "-c", _BOOT, _PROJECT_ROOT], cwd=cwd, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     process_group=0, close_fds=True)
+                                     start_new_session=True, close_fds=True)  # its own process group
         with _live_lock:
             _live.add(self.proc.pid)
         self.to_worker = self.proc.stdin.fileno()

@@ -33,7 +33,7 @@ class Check:
         # A crash or a timeout is never shown as WRONG, whatever the cases before it compared.
         if self.failure == "timeout":
             return "TIMEOUT"
-        if self.failure == "crashed":
+        if self.failure in ("crashed", "raised"):
             return "CRASHED"
         if self.error and self.error.startswith("did not return"):
             return "TIMEOUT"

@@ -409,10 +409,20 @@ def main() -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
-    # sys.path as the learner's own run has it: their folder first, no trace of this project's
-    # checker folder; the project itself last (for the stand-ins).
+    # sys.path as the learner's own run has it: their folder first, then PYTHONPATH and the
+    # user's site-packages (which python -I left out so that nothing could shadow the worker's
+    # own imports), the project itself last (for the stand-ins).
     project = sys.path.pop(0)
-    sys.path.insert(0, os.getcwd())
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:0] = [os.getcwd()] + extra
+    try:
+        import site
+
+        user_site = site.getusersitepackages()
+        if os.path.isdir(user_site) and user_site not in sys.path:
+            site.addsitedir(user_site)
+    except (AttributeError, OSError):
+        pass
     sys.path.append(project)
     worker = _Worker(out_fd, printed)
     worker.reply({"ok": True, "pid": os.getpid()})
