@@ -292,7 +292,9 @@ class WorkerLearner:
         try:
             send(process.to_worker, {"op": "start", "memory_limit": self.limits.memory_limit,
                                      "print_limit": self.limits.print_limit}, deadline=deadline)
-            self._answer(deadline)
+            started = self._answer(deadline)
+            if self.workers_started == 1 and isinstance(started.get("notes"), list):
+                self.notes += [_text(n, 500) for n in started["notes"][:10]]
             send(process.to_worker, {"op": "load", "files": main_files, "shown_as": shown_as,
                                      "timeout": self.limits.import_timeout, "stuck_file": self._stuck_file},
                  deadline=deadline)
@@ -420,7 +422,7 @@ class WorkerLearner:
                                  function=function if isinstance(function, str) else None)
         try:
             return decode(message.get("value"), self._last_blobs)
-        except (ProtocolError, ValueError, TypeError, KeyError) as exc:
+        except (ProtocolError, ValueError, TypeError, KeyError, RecursionError) as exc:
             raise LearnerFailure("raised", f"{name} returned what the audit does not read: {exc}",
                                  function=name) from None
 

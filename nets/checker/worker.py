@@ -186,8 +186,8 @@ class Reader:
             raise ProtocolError(f"a message of {total} bytes, more than the {max_bytes} read")
         try:
             message = json.loads(self._take(size, deadline))
-        except ValueError:
-            raise ProtocolError("a header that is not JSON") from None
+        except (ValueError, RecursionError):
+            raise ProtocolError("a header that is not JSON (or nested too deeply)") from None
         blobs = []
         for _ in range(count):
             (length,) = _BLOB.unpack(self._take(_BLOB.size, deadline))
@@ -404,11 +404,14 @@ def main() -> None:
     import numpy  # noqa: F401  (before the limit: its own reservations are the worker's, not the learner's)
 
     from .. import manual  # noqa: F401  (the stand-ins, imported before any learner file can shadow them)
-    limit = request.get("memory_limit")
+    limit, notes = request.get("memory_limit"), []
     if limit:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+        except (ValueError, OSError) as exc:
+            notes.append(f"the memory limit could not be set here ({exc}): the submission ran without it")
     # sys.path as the learner's own run has it: their folder first, then PYTHONPATH and the
     # user's site-packages (which python -I left out so that nothing could shadow the worker's
     # own imports), the project itself last (for the stand-ins).
@@ -425,7 +428,7 @@ def main() -> None:
         pass
     sys.path.append(project)
     worker = _Worker(out_fd, printed)
-    worker.reply({"ok": True, "pid": os.getpid()})
+    worker.reply({"ok": True, "pid": os.getpid(), "notes": notes})
     while True:
         try:
             request, blobs = reader.receive()
