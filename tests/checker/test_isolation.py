@@ -366,3 +366,43 @@ def test_memory_limit_and_timeouts_are_checked(tmp_path, capsys):
     assert "below what the worker itself needs" in capsys.readouterr().err
     with pytest.raises(ValueError, match="submission_timeout"):
         audit(write(tmp_path, SMALL), submission_timeout=0)
+
+
+def test_the_learner_api_the_checks_use(tmp_path, no_process_left):
+    from nets import manual
+    from nets.checker.isolation import Limits, Submission, WorkerLearner
+    from nets.checker.runner import stand_ins_for
+    from nets.checker.sandbox import LearnerFailure
+
+    text = variant("return np.maximum(Z, 0), Z", "return np.abs(Z), Z") + textwrap.dedent('''
+        def linear_activation_forward(A_prev, W, b, activation):
+            Z = W @ A_prev + b
+            A, cache = relu(Z) if activation == "relu" else sigmoid(Z)
+            return A, ((A_prev, W, b), cache)
+
+        def draw(n):
+            return np.random.rand(n)
+    ''')
+    learner = WorkerLearner(Submission.of_file(write(tmp_path, text)), Limits(**LIMITS))
+    try:
+        names = ("sigmoid", "relu", "linear_activation_forward", "linear_forward")
+        learner.set_up(names, stand_ins_for(names))
+        assert learner.found == ["sigmoid", "relu", "linear_activation_forward"]
+        assert learner.substituted == ["linear_forward"] and learner.defines("relu")
+        assert learner.signature("linear_activation_forward") == ["A_prev", "W", "b", "activation"]
+        A_prev, W, b = np.ones((2, 1)), -np.eye(2), np.zeros((2, 1))
+        wrong, _ = learner.call("linear_activation_forward", A_prev, W, b, "relu")
+        right, _ = learner.call("linear_activation_forward", A_prev, W, b, "relu", substitute=("relu",))
+        assert wrong.tolist() == [[1.0], [1.0]]  # their relu (an abs)
+        assert right.tolist() == manual.relu(W @ A_prev + b)[0].tolist() == [[0.0], [0.0]]  # ours, this call only
+        assert learner.call("linear_activation_forward", A_prev, W, b, "relu")[0].tolist() == wrong.tolist()
+        # seed: numpy's global generator seeded in the worker right before the call.
+        np.random.seed(5)
+        expected = np.random.rand(3)
+        first = learner.call("draw", 3, seed=5)
+        assert first.tolist() == expected.tolist() and learner.call("draw", 3, seed=5).tolist() == first.tolist()
+        with pytest.raises(LearnerFailure) as failure:
+            learner.call("relu", "not an array")
+        assert failure.value.kind == "raised" and "in relu" in failure.value.text and "ufunc" in failure.value.text
+    finally:
+        learner.restore()
