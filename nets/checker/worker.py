@@ -9,9 +9,11 @@ It imports the learner's files, says which functions they define (and their
 parameter names), and then runs one call at a time, each answered with plain
 data. Nothing the learner made ever leaves this process as an object:
 
-- a message is a JSON header followed by ``.npy`` blobs (:func:`send`,
-  :class:`Reader`); arrays are read back with ``allow_pickle=False``, so no
-  message can make its reader run code, and nothing is pickled;
+- a message is a JSON header followed by blobs (:func:`send`, :class:`Reader`):
+  an array is its raw bytes, its dtype and its shape in the header, read back
+  with ``np.frombuffer`` for plain dtypes only (numbers, booleans, text), so no
+  message can make its reader run code, and nothing is ever serialised as an
+  object;
 - a value is encoded by :func:`encode`, which accepts ``None``, ``bool``,
   ``int``, ``float``, ``complex``, ``str``, numpy arrays and scalars of plain
   dtypes, and tuples, lists and dicts of them (converted to exactly those
@@ -61,7 +63,7 @@ class Unencodable(TypeError):
 
 
 def encode(value, blobs: list, depth: int = 0):
-    """``value`` as JSON-able data; arrays are appended to ``blobs`` as ``.npy`` bytes."""
+    """``value`` as JSON-able data; the bytes of its arrays are appended to ``blobs``."""
     import numpy as np
 
     if depth > MAX_DEPTH:
@@ -74,10 +76,9 @@ def encode(value, blobs: list, depth: int = 0):
             array = array.view(np.ndarray)
         if array.dtype.kind not in PLAIN_KINDS or array.dtype.fields is not None:
             raise Unencodable(f"an array of dtype {array.dtype}")
-        buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=False)
-        blobs.append(buffer.getvalue())
-        return {"scalar" if isinstance(value, np.generic) else "array": len(blobs) - 1}
+        blobs.append(np.ascontiguousarray(array).tobytes())
+        return {"scalar" if isinstance(value, np.generic) else "array":
+                [len(blobs) - 1, array.dtype.str, list(array.shape)]}
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
@@ -107,6 +108,30 @@ def encode(value, blobs: list, depth: int = 0):
     raise Unencodable(f"a {_name(value)}")
 
 
+def _array(body, blobs: list, scalar: bool):
+    """An array from its bytes, its dtype (``"<f8"``) and shape: nothing but numbers can come of it."""
+    import numpy as np
+
+    if (type(body) is not list or len(body) != 3 or type(body[0]) is not int or not 0 <= body[0] < len(blobs)
+            or type(body[1]) is not str or type(body[2]) is not list
+            or not all(type(n) is int and n >= 0 for n in body[2])):
+        raise ProtocolError("an array reference that is not (blob, dtype, shape)")
+    try:
+        dtype = np.dtype(body[1])
+    except (TypeError, ValueError):
+        raise ProtocolError(f"an array of dtype {body[1][:40]!r}") from None
+    if dtype.kind not in PLAIN_KINDS or dtype.fields is not None or dtype.itemsize == 0:
+        raise ProtocolError(f"an array of dtype {dtype}, which is not plain data")
+    data, shape = blobs[body[0]], tuple(body[2])
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(data):
+        raise ProtocolError("an array whose bytes do not match its shape")
+    array = np.frombuffer(bytearray(data), dtype=dtype).reshape(shape)  # a writable copy
+    return array[()] if scalar else array
+
+
 def _name(value) -> str:
     return type(value).__name__
 
@@ -123,12 +148,7 @@ def decode(data, blobs: list):
         raise ProtocolError(f"not an encoded value: {str(data)[:80]}")
     (tag, body), = data.items()
     if tag in ("array", "scalar"):
-        if type(body) is not int or not 0 <= body < len(blobs):
-            raise ProtocolError("an array reference out of range")
-        array = np.load(io.BytesIO(blobs[body]), allow_pickle=False)
-        if type(array) is not np.ndarray or array.dtype.kind not in PLAIN_KINDS or array.dtype.fields is not None:
-            raise ProtocolError("an array of a dtype that is not plain data")
-        return array[()] if tag == "scalar" else array
+        return _array(body, blobs, scalar=tag == "scalar")
     if tag == "float":
         return float(body)
     if tag == "complex":

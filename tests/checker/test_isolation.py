@@ -282,14 +282,12 @@ def test_the_protocol_carries_plain_data_only():
             continue
         with pytest.raises(Unencodable, match=words):
             encode(bad, [])
-    # A reader never unpickles: an object array written with pickle is refused.
-    import io
-    buffer = io.BytesIO()
-    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError):
-        decode({"array": 0}, [buffer.getvalue()])
-    with pytest.raises(ProtocolError):
-        decode({"unknown": 1}, [])
+    # A forged message cannot make the reader build objects: only plain dtypes, bytes matching the shape.
+    for forged in ({"array": [0, "|O", [1]]}, {"array": [0, "<f8", [3]]}, {"array": [0, "i4,f8", [1]]},
+                   {"array": [5, "<f8", [1]]}, {"array": 0}, {"unknown": 1}):
+        with pytest.raises(ProtocolError):
+            decode(forged, [b"\0" * 8])
+    assert decode({"array": [0, "<f8", [1]]}, [b"\0" * 8]).tolist() == [0.0]
 
 
 # -- runaways -----------------------------------------------------------------------------------------
