@@ -266,6 +266,7 @@ class WorkerLearner:
         self.runaway = False  # a worker is always stopped: nothing of the learner's runs on
         self.workers_started = 0
         self._raw = ""
+        self._shown_as: dict | None = None
         self._process: _Process | None = None
         self._base = tempfile.mkdtemp(prefix="nets-audit-")
         self._copy = os.path.join(self._base, "submission")
@@ -280,8 +281,10 @@ class WorkerLearner:
 
     # -- the worker's life ----------------------------------------------------------------------
     def _start(self) -> None:
-        shown_as = {os.path.join(self._copy, f): self.submission.shown_name(f)
-                    for f in self._copy_files()}
+        if self._shown_as is None:  # the files as copied, before any learner code ran
+            self._shown_as = {os.path.join(self._copy, f): self.submission.shown_name(f)
+                              for f in self._copy_files()}
+        shown_as = self._shown_as
         main_files = [os.path.join(self._copy, f) for f in self.submission.files]
         first = self.submission.shown_name(self.submission.files[0]) if self.submission.files else self.submission.shown
         if not main_files:
@@ -303,7 +306,8 @@ class WorkerLearner:
                 raise AuditImportError(_text(message.get("error"), 2000))
             if self.workers_started == 1:
                 self.defined = _defined(message.get("defined"))
-                self.notes += [_text(n, 500) for n in message.get("notes", [])[:100]]
+                notes = message.get("notes")
+                self.notes += [_text(n, 500) for n in notes[:100]] if isinstance(notes, list) else []
             if self.names:
                 self._send_set_up(deadline)
         except AuditImportError:
