@@ -42,7 +42,9 @@ __all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_SUBMISSION_TIMEOUT", "Limits", "Subm
 
 DEFAULT_MEMORY_LIMIT = 2 << 30
 DEFAULT_SUBMISSION_TIMEOUT = 600.0
-MIN_MEMORY_LIMIT = 256 << 20  # an idle worker (Python, numpy with one BLAS thread, nets) reserves ~130 MB
+# An idle worker (Python, numpy with one BLAS thread, nets, one malloc arena) has 130 MB of address
+# space (measured on Linux x86-64: VmSize; 196 MB with glibc's default arenas, more with more BLAS threads).
+MIN_MEMORY_LIMIT = 256 << 20
 PRINT_LIMIT = 4096  # characters of what the learner prints kept for the report
 MAX_REPLY = 256 << 20  # bytes of one answer the checker reads; more is reported, not read
 GRACE = 0.05  # seconds past a call's limit before it counts as a timeout
@@ -183,7 +185,8 @@ class _Process:
         env = dict(os.environ)
         # One BLAS thread: OpenBLAS reserves address space per thread, which would eat into the limit.
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   VECLIB_MAXIMUM_THREADS="1", NUMEXPR_NUM_THREADS="1", MPLBACKEND="Agg")
+                   VECLIB_MAXIMUM_THREADS="1", NUMEXPR_NUM_THREADS="1", MPLBACKEND="Agg",
+                   MALLOC_ARENA_MAX="1")  # glibc reserves 64 MB of address space per thread arena otherwise
         self.proc = subprocess.Popen([sys.executable, "-I", "-c", _BOOT, _PROJECT_ROOT], cwd=cwd, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      start_new_session=True, close_fds=True)  # its own process group
