@@ -397,8 +397,7 @@ class WorkerLearner:
             raise TypeError(f"the audit cannot send {exc.what} to a worker") from None
         limit = min(self.limits.timeout, max(self.deadline - time.monotonic(), 0.01))
         request = {"op": "call", "name": name, "args": data, "seed": None if seed is None else int(seed),
-                   "substitute": {n: self.stand_ins[n] for n in substitute if n in self.stand_ins},
-                   "timeout": limit}
+                   "substitute": {n: self.stand_ins[n] for n in substitute if n in self.stand_ins}}
         deadline = time.monotonic() + limit + GRACE
         process = self._process
         try:

@@ -177,3 +177,25 @@ def test_an_interrupted_class_leaves_no_process(tmp_path):
     while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(p) for p in workers)
+
+
+def test_a_file_alone_brings_its_folder_within_limits(tmp_path, monkeypatch):
+    from nets.checker import isolation
+
+    folder = tmp_path / "home"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "train.txt").write_text("x")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("x")
+    (folder / "helpers.py").write_text("")
+    (folder / "mine.py").write_text("")
+    submission = isolation.Submission.of_file(folder / "mine.py")
+    submission.copy_into(str(tmp_path / "copy"))
+    copied = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*") if p.is_file())
+    assert copied == ["data/train.txt", "helpers.py", "mine.py"] and submission.notes == []
+    # A folder with more than the limit (a home folder...): only the files directly in it.
+    monkeypatch.setattr(isolation, "COPY_FILES", 2)
+    submission = isolation.Submission.of_file(folder / "mine.py")
+    submission.copy_into(str(tmp_path / "copy2"))
+    assert sorted(p.name for p in (tmp_path / "copy2").iterdir()) == ["helpers.py", "mine.py"]
+    assert "only the files directly in it" in submission.notes[0]
