@@ -6,7 +6,8 @@
     nets predict --model runs/.../model.h5 [--fit crop|squash] photo.jpg | FOLDER | test_catvnoncat.h5
     nets reproduce initialization|regularization|optimization|logistic|planar [--data DIR] [--json] [--out DIR]
     nets sharpness [--data DIR] [--layers ...] [--learning-rate 0.0075] [--every 100] [--out DIR]
-    nets audit your_code.py [--json] [--seed N] [--timeout SECONDS] [--out report.json]
+    nets audit PATH... [--json] [--seed N] [--timeout S] [--memory-limit SIZE] [--submission-timeout S]
+               [--jobs N] [--whole] [--csv FILE] [--out FILE.json|DIR] [--gradescope FILE] [--points FILE.json]
 
 This module only parses arguments and prints; each command calls its job in
 :mod:`nets.jobs` (``nets.jobs.train``, ``.gradcheck``, ``.graph``, ``.predict``,
@@ -87,6 +88,15 @@ def _learning_rate(text: str) -> float:
     try:
         return check_learning_rate(value)
     except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _size(text: str) -> int:
+    from .checker.isolation import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
@@ -285,19 +295,40 @@ def build_parser() -> argparse.ArgumentParser:
     h.set_defaults(handler=_cmd_sharpness)
 
     # audit ------------------------------------------------------------------
-    a = sub.add_parser("audit", help="check your own hand-written backprop (the post's functions) against autodiff",
-                       description="Import YOUR_CODE.py, find the post's functions it defines (sigmoid, relu, "
+    a = sub.add_parser("audit", help="check hand-written backprop (the post's functions) against autodiff: "
+                                     "yours, or a whole class's",
+                       description="Find the post's functions each submission defines (sigmoid, relu, "
                                    "linear_forward, ..., L_model_backward, update_parameters, and the course's "
                                    "L2/dropout/momentum/Adam/mini-batch ones) and check each against autodiff; "
-                                   "say which is wrong, for which shapes, by how much, and where. Your code runs "
-                                   "in this process. Exit status 0 all agree, 1 something is wrong or crashed, "
-                                   "2 the file cannot be imported.")
-    a.add_argument("path", metavar="YOUR_CODE.py", help="the Python file with your functions")
-    a.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+                                   "say which is wrong, for which shapes, by how much, and where. Each "
+                                   "submission's code runs in a process of its own, under the limits below. "
+                                   "PATH: a .py file, or a folder of submissions (each .py in it one submission, "
+                                   "each sub-folder one). Exit status 0 when every check of every submission "
+                                   "ran and agreed, 1 when anything is wrong, crashed, timed out or cannot be "
+                                   "imported (one file alone: 2 for that), 2 for bad arguments.")
+    a.add_argument("paths", nargs="+", metavar="PATH", help="a .py file, or a folder of submissions")
+    a.add_argument("--json", action="store_true",
+                   help="print the report as JSON on stdout (a list of reports for several submissions)")
     a.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the test inputs (default 0)")
     a.add_argument("--timeout", type=_positive_float, default=5.0, metavar="SECONDS",
-                   help="time limit of each call of your code (default 5)")
-    a.add_argument("--out", metavar="FILE.json", help="also write the JSON report to this file")
+                   help="time limit of each call of the learner's code (default 5)")
+    a.add_argument("--memory-limit", type=_size, default="2G", metavar="SIZE",
+                   help="address space of each submission's process, e.g. 512M or 2G (default 2G)")
+    a.add_argument("--submission-timeout", type=_positive_float, default=600.0, metavar="SECONDS",
+                   help="time limit of one submission in all (default 600)")
+    a.add_argument("--jobs", type=_int_at_least(1), default=None, metavar="N",
+                   help="submissions checked at once (default: the number of cores)")
+    a.add_argument("--whole", action="store_true", help="each folder PATH is one submission (its files together)")
+    a.add_argument("--out", metavar="FILE.json|DIR",
+                   help="also write the JSON report to this file; for several submissions, a folder "
+                        "receiving one report each")
+    a.add_argument("--csv", metavar="FILE", help="write a gradebook: a row per submission, a column per function")
+    a.add_argument("--gradescope", metavar="FILE",
+                   help="write Gradescope's results.json for one submission (a folder PATH is one submission)")
+    a.add_argument("--points", metavar="FILE.json",
+                   help="points per function for --csv and --gradescope, e.g. {\"L_model_backward\": 3} "
+                        "(default 1 each)")
+    a.add_argument("--overwrite", action="store_true", help="replace existing output files")
     a.set_defaults(handler=_cmd_audit)
     return parser
 
@@ -476,22 +507,35 @@ def _cmd_sharpness(args) -> int:
 
 def _cmd_audit(args) -> int:
     import json
+    import signal
 
-    from .errors import AuditImportError
-    from .jobs.audit import run_audit
+    from .jobs.audit import run_class
 
-    try:
-        report = run_audit(args.path, seed=args.seed, timeout=args.timeout, out=args.out)
-    except AuditImportError as exc:
-        return _error(exc)
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format())
-    if report.runaway:
-        # A learner thread that could not be stopped would keep this process alive
-        # (and busy) after main returns: leave now, output flushed.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0 if report.ok else 1)
-    return 0 if report.ok else 1
+    # Terminated (by a grading script's own timeout, say): end through the clean-up that kills
+    # the learners' workers, rather than leave them running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def on_outcome(outcome):
+        if not single and not args.json:
+            print(outcome.line, flush=True)
+
+    single = bool(args.gradescope) or (len(args.paths) == 1 and not os.path.isdir(args.paths[0]))
+    result = run_class(args.paths, seed=args.seed, timeout=args.timeout, memory_limit=args.memory_limit,
+                       submission_timeout=args.submission_timeout, jobs=args.jobs or os.cpu_count() or 1,
+                       whole=args.whole, csv=args.csv, out=args.out, gradescope=args.gradescope,
+                       points=args.points, overwrite=args.overwrite, on_outcome=on_outcome)
+    outcomes = result["outcomes"]
+    if result["single"]:
+        outcome = outcomes[0]
+        if outcome.error is not None:
+            if args.json:  # a script always gets JSON
+                print(json.dumps(outcome.report, indent=2))
+            return _error(outcome.error)
+        print(json.dumps(outcome.report, indent=2) if args.json else outcome.text)
+        return 0 if outcome.ok else 1
+    if args.json:
+        print(json.dumps([o.report for o in outcomes], indent=2))
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 # ---------------------------------------------------------------------------

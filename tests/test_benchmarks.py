@@ -282,3 +282,13 @@ def test_bench_gram_options(tmp_path):
         assert case["max_relative_cost_difference"] < 1e-9
     assert {r["options"].get("batch_size") for r in data["runs"]} == {None, 16}
     assert "median speed-up" in md
+
+
+def test_bench_audit_quick(tmp_path):
+    out = tmp_path / "out"
+    run_script("bench_audit.py", out, "--repeats", "1", "--class-size", "3")
+    data, md = load(out, "audit")
+    assert set(data["one_submission"]["median"]) == {"in-process", "isolated"}
+    assert [c["jobs"] for c in data["classes"]] == [1, 2]
+    assert all(c["unexpected_verdicts"] == [] for c in data["classes"])
+    assert "load average" in md

@@ -163,11 +163,11 @@ class Auditor:
             except Exception as exc:  # what came back broke a comparison: a verdict, not a crash of the tool
                 case.problem = f"what {name} returned could not be judged ({type(exc).__name__}: {exc})"
             done.append(case)
-            if case.failure is not None and case.failure.kind == "timeout":
-                break  # the next cases would each wait out the limit too
+            if case.failure is not None and case.failure.kind in ("timeout", "crashed"):
+                break  # the next cases would each wait out the limit (or crash) too
         through = []
         if any(not case.ok for case in done) and not any(
-                case.failure is not None and case.failure.kind == "timeout" for case in done):
+                case.failure is not None and case.failure.kind in ("timeout", "crashed") for case in done):
             helpers = self.wrong_helpers(name)
             if helpers:
                 failing = [pair for pair, case in zip(cases, done) if not case.ok]
@@ -199,8 +199,16 @@ class Auditor:
                 if text:
                     check.diagnosis = text if case is failing[0] else f"{text} (with {case.description})"
                     break
-            crashed = next((case for case in failing if case.failure is not None), None)
+            # A crash or a timeout of the worker outranks an exception: it is what the row says.
+            crashed = next((case for case in failing if case.failure is not None
+                            and case.failure.kind in ("crashed", "timeout")), None)
+            crashed = crashed or next((case for case in failing if case.failure is not None), None)
             if crashed is not None:
+                # What the row's verdict says: a crash or a timeout always; an exception when it
+                # is the only thing wrong (never WRONG for numbers that agreed).
+                numbers_wrong = any(case.problem or any(not c.ok for c in case.comparisons) for case in failing)
+                if crashed.failure.kind != "raised" or not numbers_wrong:
+                    check.failure = crashed.failure.kind
                 check.error = crashed.failure.text
                 if crashed is not failing[0]:
                     check.error = f"with {crashed.description}:\n{crashed.failure.text}"

@@ -24,11 +24,17 @@ class Check:
     group: str = "function"
     crashed: bool = False  # every failing case crashed, none computed a wrong number
     through: list = field(default_factory=list)  # right in itself, wrong only through these helpers of theirs
+    failure: str | None = None  # the kind of the first failure of the learner's code: raised, timeout, crashed
 
     @property
     def verdict(self) -> str:
         if self.ok:
             return "ok, but see " + ", ".join(self.through) if self.through else "ok"
+        # A crash or a timeout is never shown as WRONG, whatever the cases before it compared.
+        if self.failure == "timeout":
+            return "TIMEOUT"
+        if self.failure in ("crashed", "raised"):
+            return "CRASHED"
         if self.error and self.error.startswith("did not return"):
             return "TIMEOUT"
         if self.crashed or self.error and self.max_rel_error is None and self.diagnosis is None:
@@ -62,6 +68,7 @@ class AuditReport:
     missing: list = field(default_factory=list)  # the matched assignments' functions the file does not define
     borrowed: dict = field(default_factory=dict)  # name -> where it came from (their dnn_utils.py), not checked
     notes: list = field(default_factory=list)  # conventions read, notebook cells skipped, ...
+    printed: str = ""  # what the learner's code printed (the first few kB)
 
     @property
     def ok(self) -> bool:
@@ -79,7 +86,7 @@ class AuditReport:
                 "first_wrong_layer": self.first_wrong_layer, "location": self.location,
                 "assignments": list(self.assignments), "missing": list(self.missing),
                 "borrowed": dict(self.borrowed), "notes": list(self.notes),
-                "checks": [c.to_dict() for c in self.checks]}
+                "checks": [c.to_dict() for c in self.checks], "printed": self.printed}
 
     def format(self) -> str:
         """The report as text: a table, then the details of every failing row."""

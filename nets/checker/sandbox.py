@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import AuditImportError
 
-__all__ = ["Learner", "LearnerFailure", "Sandbox", "load_learner_file", "release_streams"]
+__all__ = ["Learner", "LearnerFailure", "Sandbox", "load_learner_file", "origin", "release_streams"]
 
 
 class LearnerFailure(Exception):
@@ -262,7 +262,7 @@ class Learner:
         self.sandbox = Sandbox(timeout=timeout, learner_files=source_files)
         self.stand_ins = _resolve_stand_ins(stand_ins, self.names)
         self.found = [n for n in self.names if callable(self.ns.get(n)) and self._defined_by_learner(self.ns[n])]
-        self.borrowed = {n: _origin(self.ns[n]) for n in self.names
+        self.borrowed = {n: origin(self.ns[n]) for n in self.names
                          if n not in self.found and callable(self.ns.get(n))}
         self.injected = []
         for n in self.stand_ins:
@@ -350,7 +350,7 @@ def _resolve_stand_ins(stand_ins, names) -> dict:
     return {n: getattr(stand_ins, n) for n in names if callable(getattr(stand_ins, n, None))}
 
 
-def _origin(fn) -> str:
+def origin(fn) -> str:
     """Where a borrowed function comes from, as the learner would name it (their dnn_utils.py)."""
     code = getattr(fn, "__code__", None)
     if code is not None and code.co_filename and not code.co_filename.startswith("<"):
