@@ -199,3 +199,20 @@ def test_a_file_alone_brings_its_folder_within_limits(tmp_path, monkeypatch):
     submission.copy_into(str(tmp_path / "copy2"))
     assert sorted(p.name for p in (tmp_path / "copy2").iterdir()) == ["helpers.py", "mine.py"]
     assert "only the files directly in it" in submission.notes[0]
+
+
+def test_gradebook_words_only_for_a_function_wrong_through_a_helper(tmp_path):
+    # Week 3: nn_model right in itself, wrong only through the learner's backward_propagation.
+    import textwrap
+
+    from .test_course1 import WEEK3
+
+    root = tmp_path / "class"
+    root.mkdir()
+    (root / "bob.py").write_text(textwrap.dedent(WEEK3).replace("(1 - np.power(A1, 2))", "(1 - A1)"))
+    gradebook = tmp_path / "grades.csv"
+    assert main(["audit", str(root), "--csv", str(gradebook)] + ARGS) == 1
+    row, = csv.DictReader(io.StringIO(gradebook.read_text()))
+    assert row["backward_propagation"] == "wrong" and row["nn_model"] == "ok"
+    assert row["forward_propagation"] == "ok" and row["layer_sizes"] == "ok"
+    assert {row[n] for n in graded_functions(["layer_sizes"])} <= {"ok", "wrong", "crashed", "timeout", "missing"}
