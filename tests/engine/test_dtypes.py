@@ -15,7 +15,7 @@ import pytest
 
 import autograd_mini.functional as F
 from autograd_mini import Tensor, grad
-from autograd_mini.dtypes import scalar_like
+from autograd_mini.dtypes import PROMOTES_BY_DTYPE, scalar_like
 from autograd_mini.engine import topological_order
 
 f32 = np.float32
@@ -113,5 +113,13 @@ def test_scalar_like_promotes_nothing_and_keeps_the_number(dtype, value):
         c = scalar_like(value, like)
         assert (like * c).dtype == dtype and (c - like).dtype == dtype
         assert np.maximum(like, c).dtype == dtype
-        # The number itself, rounded once to the dtype (exact in float64).
-        assert c == np.asarray(value, dtype=dtype)
+        # The number numpy 2 would combine with the array: value rounded once to the dtype.
+        np.testing.assert_array_equal(like * c, like * np.asarray(value, dtype=dtype))
+
+
+def test_the_promotion_rule_is_read_from_numpys_behaviour():
+    zero_d = np.ones((), dtype=np.float32)
+    by_dtype = (zero_d + 1).dtype == np.float32 and np.where(True, 1, zero_d).dtype == np.float32
+    assert PROMOTES_BY_DTYPE == by_dtype
+    if int(np.__version__.split(".")[0]) >= 2:
+        assert PROMOTES_BY_DTYPE  # NEP 50 is numpy 2's only rule
