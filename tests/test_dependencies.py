@@ -94,3 +94,18 @@ def test_ci_runs_the_suite_at_both_ends():
     script = (ROOT / ".ci" / "run").read_text()
     assert "-c .ci/lower-bounds.txt" in script
     assert script.count("run_suite ") == 2  # newest, then lower bounds
+
+
+def test_threadpoolctl_sees_the_openblas_numpy_loaded():
+    # threadpoolctl before 3.5 does not recognise the OpenBLAS of numpy 2's wheels
+    # (scipy-openblas): the engine then silently never sets BLAS threads.
+    import numpy as np  # noqa: F401 (loads numpy's BLAS)
+
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        pytest.skip("needs Linux's /proc to see which libraries are loaded")
+    if "openblas" not in maps.read_text().lower():
+        pytest.skip("numpy does not use OpenBLAS here")
+    from autograd_mini import tuning
+
+    assert tuning.TUNER.threads.libraries, "threadpoolctl finds no BLAS library in this process"
