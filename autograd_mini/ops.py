@@ -19,6 +19,7 @@ import numpy as np
 
 from . import tuning
 from .broadcast import sum_to_shape
+from .dtypes import scalar_like
 from .op import Op
 
 
@@ -315,13 +316,13 @@ class Pow(Op):
 
     def forward(self, x):
         self.x = x if self.needs_input_grad[0] else None
-        return x**self.exponent
+        return x ** scalar_like(self.exponent, x)
 
     def backward(self, g):
         p = self.exponent
         if p == 0:  # x ** 0 is constant; p * x ** -1 would be 0 * inf = nan at x = 0
             return (np.zeros_like(g * self.x),)
-        return (g * p * self.x ** (p - 1),)
+        return (g * scalar_like(p, g) * self.x ** scalar_like(p - 1, self.x),)
 
     def backward_graph(self, g, out):
         p = self.exponent
@@ -339,7 +340,7 @@ class ReLU(Op):
 
     def forward(self, x):
         self.mask = (x > 0) if self.needs_input_grad[0] else None
-        return np.maximum(x, 0)
+        return np.maximum(x, scalar_like(0, x))
 
     def backward(self, g):
         return (g * self.mask,)
@@ -361,7 +362,8 @@ def stable_sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
     """
     if e is None:
         e = _exp_of_non_positive(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+    one = scalar_like(1, x)
+    return np.where(x >= 0, one, e) / (one + e)
 
 
 def _exp_of_non_positive(x: np.ndarray) -> np.ndarray:
@@ -385,7 +387,7 @@ class Sigmoid(Op):
 
     def backward(self, g):
         y = self.out
-        return (g * y * (1 - y),)
+        return (g * y * (scalar_like(1, y) - y),)
 
     def backward_graph(self, g, out):
         return (g * (out * (1 - out)),)
@@ -409,7 +411,7 @@ class Tanh(Op):
 
     def backward(self, g):
         y = self.out
-        return (g * (1 - y * y),)
+        return (g * (scalar_like(1, y) - y * y),)
 
     def backward_graph(self, g, out):
         return (g * (1 - out * out),)
@@ -510,7 +512,7 @@ class Mean(Sum):
         return np.mean(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, g):
-        return (self._expand(g / self._count()),)
+        return (self._expand(g / scalar_like(self._count(), g)),)
 
     def _count(self) -> int:
         count = 1
@@ -683,7 +685,7 @@ class SumOfSquares(Op):
 
     def backward(self, g):
         needs = self.needs_input_grad
-        twice = 2 * g
+        twice = scalar_like(2, g) * g
         return (g if needs[0] else None,) + tuple(
             twice * x if need else None for x, need in zip(self.xs, needs[1:])
         )
@@ -714,16 +716,17 @@ class BinaryCrossEntropyWithLogits(Op):
         self.m = z.shape[-1] if z.ndim else 1
         need_z, need_y = self.needs_input_grad
         e = _exp_of_non_positive(-np.abs(z))
-        losses = np.maximum(z, 0) - z * y + np.log1p(e)
+        losses = np.maximum(z, scalar_like(0, z)) - z * y + np.log1p(e)
         self.s = stable_sigmoid(z, e) if need_z else None
         self.y = y if need_z else None
         self.z = z if need_y else None
-        return np.asarray(losses.sum() / self.m)
+        return np.asarray(losses.sum() / scalar_like(self.m, losses))
 
     def backward(self, g):
         need_z, need_y = self.needs_input_grad
-        dz = (self.s - self.y) / self.m * g if need_z else None
-        dy = -self.z / self.m * g if need_y else None
+        m = scalar_like(self.m, g)
+        dz = (self.s - self.y) / m * g if need_z else None
+        dy = -self.z / m * g if need_y else None
         return dz, dy
 
     def backward_graph(self, g, out):

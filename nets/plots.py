@@ -166,7 +166,7 @@ def _nodes_in_order(graph):
 def plot_graph(graph, path, title: str | None = None) -> None:
     """Draw an ``autograd_mini.graph.Graph`` (from ``collect(root)``) to ``path``.
 
-    Ops are ellipses, tensors boxes labelled with name, shape and dtype; leaves
+    Ops are rounded boxes (yellow), tensors square boxes labelled with name, shape and dtype; leaves
     that require a gradient (the parameters) are blue, constants (X, Y) grey,
     intermediate results white.  Inputs are above the ops that use them.
     """
@@ -205,7 +205,8 @@ def plot_graph(graph, path, title: str | None = None) -> None:
             size = 7
         else:
             label = node.describe()
-            box = dict(boxstyle="ellipse,pad=0.3", facecolor="#fff3c4", edgecolor="#8a6d00", linewidth=0.8)
+            # "round", not "ellipse": matplotlib has ellipse boxes only from 3.7 (the floor is 3.6).
+            box = dict(boxstyle="round,pad=0.3", facecolor="#fff3c4", edgecolor="#8a6d00", linewidth=0.8)
             size = 8
         artists[id(node)] = ax.text(x, lv, label, ha="center", va="center", fontsize=size, bbox=box,
                                     family="monospace" if size == 7 else None, zorder=3)
@@ -222,7 +223,7 @@ def plot_graph(graph, path, title: str | None = None) -> None:
             zorder=4,
         )
         ax.add_patch(arrow)
-    legend = "blue: parameters (require grad)   grey: constants (data)   white: results   ellipses: ops"
+    legend = "blue: parameters (require grad)   grey: constants (data)   white: results   yellow, rounded: ops"
     ax.text(0.5, 0.995, title or "", transform=ax.transAxes, ha="center", va="top", fontsize=10)
     ax.text(0.5, 0.005, legend, transform=ax.transAxes, ha="center", va="bottom", fontsize=7, color="#333333")
     save_figure(fig, path, dpi=100)

@@ -286,8 +286,9 @@ class GramSolver:
                 leaf.data = d
         if square is not None:
             # ||a W1_0 + C X^T||^2 = a^2 ||W1_0||^2 + 2 a <C, P> + <C G, C>: nothing of size n_x.
+            # Doubling as a sum: ``2 * s`` would be float64 on numpy 1.x for a float32 s.
             s = a[0, 0]
-            square.data = np.asarray(s * s * self.N + 2 * s * np.vdot(C, self.P) + np.vdot(C, K), dtype=C.dtype)
+            square.data = np.asarray(s * s * self.N + (s + s) * np.vdot(C, self.P) + np.vdot(C, K), dtype=C.dtype)
         value = replay.forward().item()
         if not math.isfinite(value):
             return value
@@ -303,7 +304,7 @@ class GramSolver:
             self.a.grad, self.C.grad = np.zeros_like(a), D
         else:
             # The penalty's part of dcost/dW1 is dcost/d||W1||^2 * 2 W1 = kappa (a W1_0 + C X^T).
-            kappa = 2 * square.grad
+            kappa = square.grad + square.grad  # 2 dcost/d||W1||^2, in its dtype on any numpy
             square.grad = None
             self.a.grad, self.C.grad = kappa * a, D + kappa * C
         return value

@@ -404,4 +404,7 @@ def test_real_data_matches_the_course_first_cost(real_data_dir):
     """
     train_x, train_y, *_ = load_catvnoncat(real_data_dir)
     _, costs = manual.L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1], num_iterations=1, init="xavier")
-    assert [(i, round(c, 6)) for i, c in costs] == [(0, 0.771749)]
+    # The course prints six decimals: within half a unit of the last one, not rounded
+    # to it (a cost a hair from a rounding boundary would flip with numpy's version).
+    assert [i for i, _ in costs] == [0]
+    assert costs[0][1] == pytest.approx(0.771749, abs=5e-7)
