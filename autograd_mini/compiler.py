@@ -359,6 +359,8 @@ class Compiled:
                         bwd.units.discard(name)
                         bwd.line(f"{name} = {target} + {v}")
                     grads[id(parent)] = name
+        if self.requires_grad and not any(_IDENTIFIER.findall(text).count(seed) for text in bwd.lines[1:]):
+            del bwd.lines[0]  # the seed of ones was only ever multiplied by (BCE's fused dZ): not needed
         self.owners = [t for t in graph.tensors if t.requires_grad and (t.op is None or t._retains_grad)]
         owner_grads = [grads.get(id(t)) for t in self.owners]
         args = ", ".join(names[id(t)] for t in leaves)
