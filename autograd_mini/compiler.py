@@ -205,6 +205,7 @@ class Compiled:
         self._leaves = [(t, t.shape, t.dtype) for t in self.leaf_tensors]
         self._release(graph)
         self._self_check()
+        self.reference_grads = self.reference_value = None  # the check's numbers: not kept
         self.saved = None
 
     # ------------------------------------------------------------------ names
