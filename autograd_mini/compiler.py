@@ -139,6 +139,8 @@ def unique_name(base: str, taken: set) -> str:
     name = re.sub(r"\W", "_", base) or "t"
     if name[0].isdigit():
         name = "t" + name
+    if not name.isidentifier():  # anything a name could hold ends up as a plain identifier, never as code
+        name = "t"
     if keyword.iskeyword(name) or name in _RESERVED:
         name += "_"
     candidate, k = name, 2
@@ -462,6 +464,8 @@ def _ordered(names):
 
 
 def _exec(source: str, namespace: dict, wanted: tuple):
+    # The only source ever run here is this module's own output: op code methods of the
+    # engine, identifiers made by unique_name() and numbers written by repr().
     exec(builtins.compile(source, "<autograd_mini.compile>", "exec"), namespace)
     return tuple(namespace[name] for name in wanted)
 

@@ -309,3 +309,17 @@ def test_anomaly_mode_raises_the_errors_replay_raises():
             runner.forward()
             runner.backward()  # finite: no error, and the gradients arrive (accumulated twice)
     np.testing.assert_array_equal(y.grad, 6 * np.ones(2))
+
+
+def test_tensor_names_become_identifiers_never_code():
+    hostile = 'x); __import__("os").system("echo owned"); (y'
+    w = Tensor(np.ones(2), requires_grad=True, name=hostile)
+    v = Tensor(np.ones(2), requires_grad=True, name="1 + 2")
+    u = Tensor(np.ones(2), requires_grad=True, name="np")  # would shadow numpy in the code
+    compiled = am.compile(lambda: (w * v * u).sum())
+    assert 'system("' not in compiled.source and '("os")' not in compiled.source
+    args = compiled.source.split("(", 1)[1].split(")", 1)[0].split(", ")
+    assert all(a.isidentifier() for a in args) and "np" not in args
+    compiled.forward()
+    compiled.backward()
+    np.testing.assert_array_equal(w.grad, np.ones(2))
