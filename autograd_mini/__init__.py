@@ -14,12 +14,15 @@ from .tensor import Tensor, apply, as_tensor
 from . import functional, optim
 from .gradcheck import GradcheckError, gradcheck
 from .replay import Replay, ReplayError
+from .compiler import CompileError, Compiled, compile
 from . import tuning
 from .engine import grad
 from .second_order import hessian, hvp
 
 __all__ = [
     "AnomalyError",
+    "CompileError",
+    "Compiled",
     "GradcheckError",
     "GraphReleasedError",
     "Op",
@@ -27,6 +30,7 @@ __all__ = [
     "ReplayError",
     "Tensor",
     "apply",
+    "compile",
     "as_tensor",
     "detect_anomaly",
     "enable_grad",

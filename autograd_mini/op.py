@@ -57,6 +57,12 @@ class Op:
             f"not create_graph=True"
         )
 
+    def code(self, e, out, *ins):
+        raise NotImplementedError(f"{self.describe()} has no code(): it cannot be compiled")
+
+    def vjp_code(self, e, g, out, *ins):
+        raise NotImplementedError(f"{self.describe()} has no vjp_code(): it cannot be compiled")
+
     def release(self) -> None:
         """Free the arrays saved for the backward pass."""
         for attr in self.saved:

@@ -106,6 +106,12 @@ class Add(Op):
     def backward_graph(self, g, out):
         return g, g
 
+    def code(self, e, out, a, b):
+        return f"{a} + {b}"
+
+    def vjp_code(self, e, g, out, a, b):
+        return g, g
+
 
 class Sub(Op):
     """``y = a - b`` (broadcasting). VJP: ``da = g``, ``db = -g``."""
@@ -122,6 +128,12 @@ class Sub(Op):
 
     def backward_graph(self, g, out):
         return g, (-g if self.needs_input_grad[1] else None)
+
+    def code(self, e, out, a, b):
+        return f"{a} - {b}"
+
+    def vjp_code(self, e, g, out, a, b):
+        return g, f"-{g}"
 
 
 class Mul(Op):
@@ -146,6 +158,12 @@ class Mul(Op):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
         return (g * b if need_a else None, g * a if need_b else None)
+
+    def code(self, e, out, a, b):
+        return f"{a} * {b}"
+
+    def vjp_code(self, e, g, out, a, b):
+        return f"{g} * {b}", f"{g} * {a}"
 
 
 class Div(Op):
@@ -173,6 +191,12 @@ class Div(Op):
         b = self.inputs[1]
         need_a, need_b = self.needs_input_grad
         return (g / b if need_a else None, -g * out / b if need_b else None)
+
+    def code(self, e, out, a, b):
+        return f"{a} / {b}"
+
+    def vjp_code(self, e, g, out, a, b):
+        return f"{g} / {b}", f"-{g} * {out} / {b}"
 
 
 class MatMul(Op):
@@ -232,6 +256,21 @@ class MatMul(Op):
             db = (a.reshape(rows, self.a_shape[-1]).T @ g2).reshape(self.b_shape)
         return da, db
 
+    def code(self, e, out, a, b):
+        if len(self.a_shape) == 2 and len(self.b_shape) == 2:
+            return e.mm(a, b)
+        return f"{a} @ {b}"
+
+    def vjp_code(self, e, g, out, a, b):
+        if len(self.a_shape) == 2 and len(self.b_shape) == 2:
+            return e.mm(g, f"{b}.T"), e.mm(f"{a}.T", g)
+        rows = 1 if len(self.a_shape) == 1 else self.a_shape[0]
+        cols = 1 if len(self.b_shape) == 1 else self.b_shape[1]
+        g2 = e.temp("g2")
+        e.line(f"{g2} = {g}.reshape({rows}, {cols})")
+        return (f"({g2} @ {b}.reshape({self.b_shape[0]}, {cols}).T).reshape({self.a_shape!r})",
+                f"({a}.reshape({rows}, {self.a_shape[-1]}).T @ {g2}).reshape({self.b_shape!r})")
+
 
 class Affine(Op):
     """``y = w @ x + c`` for 2-D ``w`` and ``x``, ``c`` broadcast to the product's shape.
@@ -280,6 +319,17 @@ class Affine(Op):
         need_w, need_x, need_c = self.needs_input_grad
         return (g @ x.T if need_w else None, w.T @ g if need_x else None, g if need_c else None)
 
+    def code(self, e, out, w, x, c):
+        if not e.tuned:
+            return f"{e.mm(w, x)} + {c}"
+        e.line(f"{out} = {e.mm(w, x)}")
+        same = e.dtype_of(c) == np.result_type(e.dtype_of(w), e.dtype_of(x))
+        e.line(f"{out} += {c}" if same else f"{out} = {out} + {c}")  # as forward(): in place when it can
+        return None
+
+    def vjp_code(self, e, g, out, w, x, c):
+        return e.mm(g, f"{x}.T"), e.mm(f"{w}.T", g), g
+
 
 # --------------------------------------------------------------------------- unary
 
@@ -298,6 +348,12 @@ class Neg(Op):
 
     def backward_graph(self, g, out):
         return (-g,)
+
+    def code(self, e, out, x):
+        return f"-{x}"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"-{g}",)
 
 
 class Pow(Op):
@@ -330,6 +386,15 @@ class Pow(Op):
             return (g * 0.0,)  # as backward(): zero, never 0 * inf, and still shaped like g
         return (g * (self.inputs[0] ** (p - 1) * p),)
 
+    def code(self, e, out, x):
+        return f"{x} ** {self.exponent!r}"
+
+    def vjp_code(self, e, g, out, x):
+        p = self.exponent
+        if p == 0:
+            return (f"np.zeros_like({g} * {x})",)
+        return (f"{g} * {p!r} * {x} ** {(p - 1)!r}",)
+
 
 class ReLU(Op):
     """``y = max(x, 0)``. VJP: ``dx = g`` where ``x > 0``, else 0 (0 at the kink, as the post)."""
@@ -350,6 +415,12 @@ class ReLU(Op):
         # enters the graph as a constant.
         x = self.inputs[0].data
         return (g * _constant((x > 0).astype(g.dtype)),)
+
+    def code(self, e, out, x):
+        return f"np.maximum({x}, 0)"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g} * ({x} > 0)",)
 
 
 def stable_sigmoid(x: np.ndarray, e: np.ndarray | None = None) -> np.ndarray:
@@ -392,6 +463,12 @@ class Sigmoid(Op):
     def backward_graph(self, g, out):
         return (g * (out * (1 - out)),)
 
+    def code(self, e, out, x):
+        return e.stable_sigmoid(x)
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g} * {out} * (1 - {out})",)
+
 
 class Tanh(Op):
     """``y = tanh(x)``. VJP: ``dx = g * (1 - y^2)`` (y saved).
@@ -416,6 +493,12 @@ class Tanh(Op):
     def backward_graph(self, g, out):
         return (g * (1 - out * out),)
 
+    def code(self, e, out, x):
+        return f"np.tanh({x})"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g} * (1 - {out} * {out})",)
+
 
 class Log(Op):
     """``y = log(x)``. VJP: ``dx = g / x``.
@@ -439,6 +522,12 @@ class Log(Op):
     def backward_graph(self, g, out):
         return (g / self.inputs[0],)
 
+    def code(self, e, out, x):
+        return f"np.log({x})"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g} / {x}",)
+
 
 class Exp(Op):
     """``y = exp(x)``. VJP: ``dx = g * y`` (y saved)."""
@@ -457,6 +546,12 @@ class Exp(Op):
 
     def backward_graph(self, g, out):
         return (g * out,)
+
+    def code(self, e, out, x):
+        return f"np.exp({x})"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g} * {out}",)
 
 
 # --------------------------------------------------------------------------- reductions
@@ -501,6 +596,17 @@ class Sum(Op):
     def backward_graph(self, g, out):
         return (self._expand_graph(g),)
 
+    def code(self, e, out, x):
+        return f"np.{self.name.lower()}({x}, axis={self.axes!r}, keepdims={self.keepdims})"
+
+    def _expand_code(self, g):
+        if not self.keepdims:
+            g = f"np.expand_dims({g}, {self.axes!r})"
+        return f"np.broadcast_to({g}, {self.in_shape!r})"
+
+    def vjp_code(self, e, g, out, x):
+        return (self._expand_code(g),)
+
 
 class Mean(Sum):
     """``y = x.mean(axis, keepdims)``. VJP: ``g / n`` broadcast back, ``n`` the number of averaged elements."""
@@ -523,6 +629,9 @@ class Mean(Sum):
     def backward_graph(self, g, out):
         return (self._expand_graph(g * (1.0 / self._count())),)
 
+    def vjp_code(self, e, g, out, x):
+        return (self._expand_code(f"{g} / {self._count()}"),)
+
 
 # --------------------------------------------------------------------------- shape
 
@@ -541,6 +650,12 @@ class Transpose(Op):
 
     def backward_graph(self, g, out):
         return (g.T,)
+
+    def code(self, e, out, x):
+        return f"{x}.T"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g}.T",)
 
 
 class Reshape(Op):
@@ -572,6 +687,12 @@ class Reshape(Op):
     def backward_graph(self, g, out):
         return (g.reshape(self.in_shape),)
 
+    def code(self, e, out, x):
+        return f"{x}.reshape({self.shape!r})"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g}.reshape({self.in_shape!r})",)
+
 
 class BroadcastTo(Op):
     """``y = broadcast_to(x, shape)``. VJP: ``dx = sum_to_shape(g, x.shape)``.
@@ -598,6 +719,12 @@ class BroadcastTo(Op):
         return (g,)
 
     def backward_graph(self, g, out):
+        return (g,)
+
+    def code(self, e, out, x):
+        return f"np.broadcast_to({x}, {self.shape!r})"
+
+    def vjp_code(self, e, g, out, x):
         return (g,)
 
 
@@ -629,6 +756,12 @@ class SumToShape(Op):
     def backward_graph(self, g, out):
         return (broadcast_to(g, self.in_shape),)
 
+    def code(self, e, out, x):
+        return e.sum_to(x, self.in_shape, self.shape)
+
+    def vjp_code(self, e, g, out, x):
+        return (f"np.broadcast_to({g}, {self.in_shape!r})",)
+
 
 class Cast(Op):
     """``y = x`` converted to ``dtype``. VJP: ``dx = g`` converted back to ``x``'s dtype.
@@ -656,6 +789,12 @@ class Cast(Op):
 
     def backward_graph(self, g, out):
         return (cast(g, self.in_dtype),)
+
+    def code(self, e, out, x):
+        return f"{x}.astype({e.dtype_text(self.dtype)})"
+
+    def vjp_code(self, e, g, out, x):
+        return (f"{g}.astype({e.dtype_text(self.in_dtype)})",)
 
 
 # --------------------------------------------------------------------------- losses
@@ -697,6 +836,17 @@ class SumOfSquares(Op):
             x * twice if need else None for x, need in zip(self.inputs[1:], needs[1:])
         )
 
+    def code(self, e, out, start, *xs):
+        total = start
+        for x in xs:
+            total = f"{total} + np.sum(np.square({x}))"
+        return total
+
+    def vjp_code(self, e, g, out, start, *xs):
+        twice = e.temp("twice")
+        e.line(f"{twice} = 2 * {g}")
+        return (g,) + tuple(f"{twice} * {x}" for x in xs)
+
 
 class BinaryCrossEntropyWithLogits(Op):
     """Fused, stable binary cross-entropy of logits ``z`` against targets ``y``.
@@ -737,3 +887,19 @@ class BinaryCrossEntropyWithLogits(Op):
         dz = (z.sigmoid() - y) * scale if need_z else None
         dy = -z * scale if need_y else None
         return dz, dy
+
+    def code(self, e, out, z, y):
+        m = e.temp("m")
+        e.line(f"{m} = {z}.shape[-1]" if e.shape_of(z) else f"{m} = 1")
+        exp = e.exp_of_non_positive(f"-np.abs({z})")
+        losses = e.temp("losses")
+        e.line(f"{losses} = np.maximum({z}, 0) - {z} * {y} + np.log1p({exp})")
+        if self.needs_input_grad[0]:
+            # sigmoid(z) from the same exp, saved for the backward pass as forward() does.
+            e.line(f"{e.temp('s')} = np.where({z} >= 0, 1, {exp}) / (1 + {exp})")
+        return f"{losses}.sum() / {m}"
+
+    def vjp_code(self, e, g, out, z, y):
+        m, s = e.temp_named("m"), e.temp_named("s")
+        dz = e.scaled(f"({s} - {y}) / {m}", g, e.dtype_of(z)) if self.needs_input_grad[0] else None
+        return dz, f"-{z} / {m} * {g}"

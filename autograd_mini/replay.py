@@ -37,6 +37,24 @@ class ReplayError(RuntimeError):
     """A leaf no longer matches the traced graph (shape or dtype changed)."""
 
 
+def check_leaves(leaves, who: str = "Replay") -> list:
+    """The current arrays of ``leaves`` ((tensor, traced shape, traced dtype) each), checked against the trace."""
+    arrays = []
+    for tensor, shape, dtype in leaves:
+        data = tensor.data
+        if data.shape != shape or data.dtype != dtype:
+            raise _changed(who, shape, dtype, data)
+        arrays.append(data)
+    return arrays
+
+
+def _changed(who, shape, dtype, data) -> ReplayError:
+    return ReplayError(
+        f"{who}: a leaf traced as {shape} {dtype} now holds {data.shape} {data.dtype}; "
+        f"trace again for new shapes or dtypes"
+    )
+
+
 class Replay:
     """The recorded graph of ``fn()``; see the module docstring."""
 
@@ -86,10 +104,7 @@ class Replay:
         for index, tensor, shape, dtype in self.leaves:
             data = tensor.data
             if data.shape != shape or data.dtype != dtype:
-                raise ReplayError(
-                    f"Replay: a leaf traced as {shape} {dtype} now holds {data.shape} {data.dtype}; "
-                    f"trace again for new shapes or dtypes"
-                )
+                raise _changed("Replay", shape, dtype, data)
             values[index] = data
         check = _AnomalyMode.enabled
         for op, inputs, out in self.program:

@@ -32,6 +32,11 @@ process. Three choices are made here, and nowhere else:
   X, or a copy in the other order when that makes the gather and the two
   products faster. The copy costs X's size in memory for as long as the caller
   keeps it.
+* **Which of equivalent programs runs** (:func:`fastest`): a caller with
+  several ways of computing the same numbers (``fit``'s replayed step and its
+  compiled step, bit-identical) hands them over as callables under a key; they
+  are timed side by side and the first one is kept unless another is clearly
+  faster.
 
 A decision is keyed by everything that can change it: the operands' shapes,
 strides (their memory order) and dtypes (for data: also the product's row
@@ -55,7 +60,7 @@ import time
 
 import numpy as np
 
-__all__ = ["Tuner", "TUNER", "matmul", "operand_layout", "scope", "set_enabled", "decisions", "reset"]
+__all__ = ["Tuner", "TUNER", "fastest", "matmul", "operand_layout", "scope", "set_enabled", "decisions", "reset"]
 
 #: Thread settings of a product plan (inside a scope).
 ONE_THREAD, ALL_THREADS, EITHER = "one", "all", "either"
@@ -143,6 +148,8 @@ class Tuner:
         self.plans = {}
         #: data key -> "given", "C copy" or "F copy", and the measured seconds
         self.layouts = {}
+        #: program key -> {"choice": name, "seconds": {name: best run}}
+        self.programs = {}
         self._depth = 0  # nested scopes
         self._all = 1  # the thread count in force when the outermost scope began
         self._count = None  # the thread count set by this tuner inside a scope (None: untouched)
@@ -279,6 +286,22 @@ class Tuner:
         self.layouts[key] = {"choice": choice, "seconds": seconds}
         return choice
 
+    # ------------------------------------------------------------------ programs
+    def fastest(self, key, candidates: dict) -> str:
+        """The name of the fastest of ``candidates`` (callables computing the same thing), remembered by ``key``.
+
+        Timed interleaved (:meth:`_fastest`); the first candidate is kept unless
+        another is faster by ``margin``, and always when tuning is disabled.
+        """
+        made = self.programs.get(key)
+        if made is None:
+            if not self.enabled or len(candidates) == 1:
+                made = {"choice": next(iter(candidates)), "seconds": {}}
+            else:
+                made = self._fastest(dict(candidates))
+            self.programs[key] = made
+        return made["choice"]
+
     # ------------------------------------------------------------------ scope
     @contextlib.contextmanager
     def scope(self):
@@ -312,13 +335,16 @@ class Tuner:
         for (shape, strides, dtype, rows, batch), made in self.layouts.items():
             data.append({"X": list(shape), "order": _order_name(shape, strides, dtype), "dtype": str(dtype),
                          "rows": rows, "batch": batch, "choice": made["choice"], "seconds": made["seconds"]})
+        programs = [{"choice": made["choice"], "seconds": dict(made["seconds"]), "what": str(key[0])}
+                    for key, made in self.programs.items()]
         return {"enabled": self.enabled, "blas_threads": self.threads.counts(),
-                "products": products, "data": data}
+                "products": products, "data": data, "programs": programs}
 
     def reset(self) -> None:
         """Forget every decision (the next products are measured again)."""
         self.plans.clear()
         self.layouts.clear()
+        self.programs.clear()
 
 
 def _gather(A, picks):
@@ -361,6 +387,11 @@ matmul = TUNER.matmul
 def operand_layout(X, rows: int, batch: int | None = None):
     """:meth:`Tuner.operand_layout` of the process's tuner."""
     return TUNER.operand_layout(X, rows, batch)
+
+
+def fastest(key, candidates: dict) -> str:
+    """:meth:`Tuner.fastest` of the process's tuner."""
+    return TUNER.fastest(key, candidates)
 
 
 def scope():

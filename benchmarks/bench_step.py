@@ -5,11 +5,14 @@ run's wall time divided by the number of steps it ran, with what the run sets up
 
 Contenders (``--contenders``, comma-separated):
 
-- ``engine``: ``BinaryClassifier(...).fit(X, Y, solver="backprop")``, replay on (the step's graph
-  traced once per batch size and replayed), the default stable cost. The time is ``fit``'s wall
+- ``engine``: ``BinaryClassifier(...).fit(X, Y, solver="backprop")``, its default ``step="auto"``
+  (the step's graph traced once per batch size, then replayed or run as compiled numpy code,
+  whichever ``autograd_mini.tuning.fastest`` measured faster), the default stable cost. The time is ``fit``'s wall
   time: input checks, the solver's construction (and the copy of X in the other memory order
   when ``autograd_mini.tuning`` measured it faster), the traces, every step and update;
-- ``engine-eager``: the same with ``replay=False`` (the graph built eagerly every step);
+- ``engine-eager``: the same with ``step="eager"`` (the graph built eagerly every step);
+- ``engine-replay``, ``engine-compiled``: the same with ``step="replay"`` (``autograd_mini.Replay``)
+  and ``step="compiled"`` (``autograd_mini.compile``) forced;
 - ``engine-faithful``: the model's ``cost="faithful"`` (sigmoid then the post's logs, the cost the
   post and the peers compute), to compare like with like;
 - ``engine-gram``: ``fit(solver="gram")`` (W1 kept as ``a W1_0 + C X^T``; its setup, G = X^T X
@@ -109,12 +112,14 @@ LAYOUTS = ("F", "C")
 DTYPES = ("float64", "float32")
 BATCH_SIZE = 64
 QUICK_BATCH_SIZE = 16  # the quick tutorial data has m = 48: a batch of 64 would be the full batch
-# What each engine contender passes: the model's cost, and fit's solver and replay.
+# What each engine contender passes: the model's cost, and fit's solver and step.
 ENGINE = {
-    "engine": {"cost": "stable", "solver": "backprop", "replay": True},
-    "engine-eager": {"cost": "stable", "solver": "backprop", "replay": False},
-    "engine-faithful": {"cost": "faithful", "solver": "backprop", "replay": True},
-    "engine-gram": {"cost": "stable", "solver": "gram", "replay": True},
+    "engine": {"cost": "stable", "solver": "backprop", "step": "auto"},
+    "engine-eager": {"cost": "stable", "solver": "backprop", "step": "eager"},
+    "engine-replay": {"cost": "stable", "solver": "backprop", "step": "replay"},
+    "engine-compiled": {"cost": "stable", "solver": "backprop", "step": "compiled"},
+    "engine-faithful": {"cost": "faithful", "solver": "backprop", "step": "auto"},
+    "engine-gram": {"cost": "stable", "solver": "gram", "step": "auto"},
 }
 PEER_NAMES = ("torch", "jax", "autograd", "mygrad")
 CONTENDERS = [*ENGINE, "post", "pruned", "first-layer", *PEER_NAMES]
@@ -127,8 +132,10 @@ TUNED = (*ENGINE, "first-layer")
 # Contenders whose arrays go through Python's allocator, so tracemalloc sees them.
 TRACEMALLOC_OK = (*ENGINE, "post", "pruned", "first-layer", "autograd", "mygrad")
 LABELS = {
-    "engine": "engine (fit, backprop, replayed)",
+    "engine": "engine (fit, backprop, auto step)",
     "engine-eager": "engine (fit, backprop, eager graph)",
+    "engine-replay": "engine (fit, backprop, replayed)",
+    "engine-compiled": "engine (fit, backprop, compiled step)",
     "engine-faithful": "engine (fit, backprop, faithful cost)",
     "engine-gram": "engine (fit, gram solver)",
     "post": "post (nets.manual, fixed)",
@@ -229,7 +236,7 @@ def make_run(contender: str, dims, X, Y, dtype: str, batch_size):
 
         def run(steps, traced=False):
             model = BinaryClassifier(dims, init="xavier", seed=1, dtype=dtype, cost=options["cost"])
-            kwargs = {"learning_rate": LEARNING_RATE, "solver": options["solver"], "replay": options["replay"],
+            kwargs = {"learning_rate": LEARNING_RATE, "solver": options["solver"], "step": options["step"],
                       "print_every": 10**9}  # history keeps the first and the last cost only
             if batch_size is None:
                 kwargs["iterations"] = steps
@@ -239,7 +246,8 @@ def make_run(contender: str, dims, X, Y, dtype: str, batch_size):
             out = {}
             with measured(out, traced):
                 history = model.fit(X, Y, **kwargs)
-            out.update(steps=history.steps, first_cost=float(history[0][1]), solver=history.solver)
+            out.update(steps=history.steps, first_cost=float(history[0][1]), solver=history.solver,
+                       step_kind=history.step)
             return out
 
         return run
@@ -404,6 +412,7 @@ def worker(config: dict) -> dict:
     result.update(seconds=timed["seconds"], steps=timed["steps"], step_s=timed["seconds"] / timed["steps"])
     if "solver" in timed:
         result["solver"] = timed["solver"]
+        result["step_kind"] = timed.get("step_kind")  # what fit's step ran: eager, replay or compiled
     if contender in TUNED:
         from autograd_mini import tuning
 
@@ -617,6 +626,7 @@ def summarise(args, configs, runs, memory, skipped, failed, not_applicable, limi
             "tracemalloc_mb": memory.get(config),
             "cost_first": first["cost_first"],
             "solver": first.get("solver"),
+            "step_kind_per_round": [res.get("step_kind") for res in mine.values()],
             "first_layer": choices[0] if choices else None,
             "first_layer_same_every_round": (all(_choice_key(c) == _choice_key(choices[0]) for c in choices)
                                              if choices else None),

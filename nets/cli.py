@@ -8,10 +8,11 @@
     nets sharpness [--data DIR] [--layers ...] [--learning-rate 0.0075] [--every 100] [--out DIR]
     nets audit PATH... [--json] [--seed N] [--timeout S] [--memory-limit SIZE] [--submission-timeout S]
                [--jobs N] [--whole] [--csv FILE] [--out FILE.json|DIR] [--gradescope FILE] [--points FILE.json]
+    nets derive [--layers 12288,20,7,5,1] [--cost stable|faithful] [--l2 L] [--keep-prob P] [--out step.py]
 
 This module only parses arguments and prints; each command calls its job in
 :mod:`nets.jobs` (``nets.jobs.train``, ``.gradcheck``, ``.graph``, ``.predict``,
-``.reproduce``, ``.sharpness``, ``.audit``).
+``.reproduce``, ``.sharpness``, ``.audit``, ``.derive``).
 
 Exit status: 0 success; 1 training diverged or the gradient check failed; 2 bad
 arguments, unreadable or malformed files (one ``nets: error: ...`` line on
@@ -237,6 +238,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", required=True, metavar="FILE.png", help="picture to write (.png, .svg or .pdf)")
     d.set_defaults(handler=_cmd_graph)
 
+    # derive -----------------------------------------------------------------
+    v = sub.add_parser("derive", help="print the training step's backward pass as autodiff derives it (numpy code)",
+                       description="Trace one training step and print it as the numpy code autograd_mini.compile "
+                                   "writes: the forward pass and every gradient, in the post's names (Z1, A1, "
+                                   "dZ1, dW1, db1, ...). With --out, write it as a module that checks itself "
+                                   "against the hand-derived nets.manual when run.")
+    common_model_options(v, "12288,20,7,5,1")
+    v.add_argument("--l2", type=_non_negative_float, default=0.0, metavar="LAMBDA",
+                   help="L2 regularisation strength (default 0)")
+    v.add_argument("--keep-prob", type=_keep_prob, default=1.0, metavar="P",
+                   help="inverted dropout on the hidden layers: the masks D1, D2, ... become arguments (default 1)")
+    v.add_argument("--examples", type=_int_at_least(1), default=209, metavar="N",
+                   help="training examples m, for the shapes and the L2 term's 1/m (default 209)")
+    v.add_argument("--out", metavar="FILE.py", help="write a runnable, self-checking module instead of printing")
+    v.set_defaults(handler=_cmd_derive)
+
     # predict ----------------------------------------------------------------
     from .data.pictures import FITS, MAX_PICTURE_PIXELS
 
@@ -438,6 +455,18 @@ def _cmd_graph(args) -> int:
     return 0
 
 
+def _cmd_derive(args) -> int:
+    from .jobs.derive import derive_source, write_module
+
+    options = dict(layers=args.layers, cost=args.cost, l2=args.l2, keep_prob=args.keep_prob, examples=args.examples)
+    if args.out:
+        path = write_module(args.out, **options)
+        print(f"Wrote {path} (run it to check the derived step against nets.manual)")
+    else:
+        sys.stdout.write(derive_source(**options))
+    return 0
+
+
 def _cmd_predict(args) -> int:
     from .data.pictures import is_picture_name
     from .jobs.predict import predict_files
@@ -565,7 +594,8 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
     if getattr(args, "handler", None) is None:
-        return _error("choose a command: train, gradcheck, graph, predict, reproduce, sharpness or audit (see 'nets --help')")
+        return _error("choose a command: train, gradcheck, graph, predict, reproduce, sharpness, audit or derive "
+                      "(see 'nets --help')")
     try:
         return args.handler(args)
     except TrainingDiverged as exc:

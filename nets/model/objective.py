@@ -49,11 +49,15 @@ class Objective:
         """Z[L], from X, or from a given first pre-activation ``Z1`` (the gram solver's)."""
         params = self.params
         Z = F.affine(params[0], X, params[1]) if Z1 is None else Z1
+        _name(Z, "Z1")
         for hidden, l in enumerate(range(2, len(params), 2)):
             A = Z.tanh() if self.hidden_activation == "tanh" else Z.relu()
+            _name(A, f"A{hidden + 1}")
             if masks is not None:
                 A = (A * masks[hidden]) / self.keep_prob
+                _name(A, f"A{hidden + 1}_dropped")
             Z = F.affine(params[l], A, params[l + 1])
+            _name(Z, f"Z{hidden + 2}")
         return Z
 
     def penalty(self, first_square: Tensor | None = None) -> Tensor:
@@ -76,5 +80,12 @@ class Objective:
         """
         cost = self.cost_of_logits(self.logits(X, masks, Z1), Y)
         if self.l2:
-            cost = cost + self.penalty(first_square) * ((1 / self.m) * (self.l2 / 2))
-        return cost
+            _name(cost, "cross_entropy")
+            cost = cost + _name(self.penalty(first_square), "squares") * ((1 / self.m) * (self.l2 / 2))
+        return _name(cost, "cost")
+
+
+def _name(tensor: Tensor, name: str) -> Tensor:
+    """Name an intermediate as the post does (Z1, A1, ...): what the compiled step's code calls it."""
+    tensor.name = name
+    return tensor

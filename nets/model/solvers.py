@@ -90,10 +90,12 @@ import math
 
 import numpy as np
 
-from autograd_mini import Replay, Tensor, tuning
+from autograd_mini import CompileError, Replay, Tensor, compile, tuning
 from autograd_mini.optim import OPTIMIZERS, GradientDescent
 
 SOLVERS = ("auto", "backprop", "gram")
+#: How backprop runs a step: measured fastest, eagerly, replayed, or as compiled code.
+STEPS = ("auto", "eager", "replay", "compiled")
 
 
 def flop_estimates(layer_dims, m: int, steps: int, batch_size: int | None = None, l2: float = 0.0) -> dict:
@@ -154,14 +156,31 @@ def choose_solver(requested: str, layer_dims, m: int, steps: int, full_batch: bo
     return "gram" if flops["gram"] < flops["backprop"] else "backprop"
 
 
+def check_step(step, replay=True) -> str:
+    """``fit``'s ``step`` option with ``replay=False`` as its alias of ``"eager"``; a clear error otherwise."""
+    if not isinstance(step, str) or step not in STEPS:
+        raise ValueError(f"step must be one of {STEPS}, got {step!r}")
+    if not replay:
+        if step not in ("auto", "eager"):
+            raise ValueError(f"replay=False means step='eager'; it contradicts step={step!r}")
+        return "eager"
+    return step
+
+
 class BackpropSolver:
     """Gradients through the whole graph, on all examples or on the columns of a mini-batch.
 
-    ``replay=True`` (what ``fit`` uses) traces the step's graph once per batch
-    size and replays it (:class:`autograd_mini.Replay`): the same ops and
+    ``step`` says how a step runs. ``"replay"`` traces the step's graph once per
+    batch size and replays it (:class:`autograd_mini.Replay`): the same ops and
     numbers as eager mode without rebuilding the graph in Python; the data,
     labels and dropout masks are leaves whose arrays change every step.
-    ``replay=False`` builds the graph eagerly every step.
+    ``"compiled"`` runs the traced step as generated numpy code
+    (:func:`autograd_mini.compile`), the same numbers again; a graph that
+    cannot be compiled is replayed instead. ``"auto"`` (what ``fit`` uses)
+    traces both and keeps the one measured faster
+    (:func:`autograd_mini.tuning.fastest`, where every such choice is made).
+    ``"eager"`` builds the graph every step. ``replay=False`` is the older
+    spelling of ``step="eager"``. ``kinds`` records what ran per batch size.
 
     X is kept in the memory order measured fastest for the first layer's
     products and for gathering batches of ``batch_size`` columns
@@ -171,12 +190,19 @@ class BackpropSolver:
 
     name = "backprop"
 
-    def __init__(self, objective, X: np.ndarray, Y: np.ndarray, replay: bool = True, batch_size: int | None = None):
+    def __init__(self, objective, X: np.ndarray, Y: np.ndarray, replay: bool = True, batch_size: int | None = None,
+                 step: str | None = None):
         X = tuning.operand_layout(X, rows=objective.params[0].shape[0], batch=batch_size)
-        self.objective, self.X, self.Y, self.replay = objective, X, Y, replay
+        # Without step, replay says which of the two older ways (replay or eager) runs.
+        self.step = ("replay" if replay else "eager") if step is None else check_step(step, replay)
+        self.objective, self.X, self.Y, self.replay = objective, X, Y, self.step != "eager"
         self.trainable = list(objective.params)
-        # batch size -> (X leaf, Y leaf, mask leaves, Replay)
+        # batch size -> (X leaf, Y leaf, mask leaves, Replay or Compiled)
         self.traces = {}
+        #: batch size -> "replay" or "compiled": what runs the step ("eager": nothing traced).
+        self.kinds = {}
+        #: Why a step that was to be compiled is replayed (a CompileError's message), or None.
+        self.compile_error = None
 
     def _arrays(self, columns):
         if columns is None:
@@ -198,19 +224,49 @@ class BackpropSolver:
         size = X.shape[1]
         trace = self.traces.get(size)
         if trace is None:
-            x_leaf, y_leaf = Tensor(X), Tensor(Y)
-            mask_leaves = None if masks is None else [Tensor(d) for d in masks]
-            replay = Replay(lambda: self.objective.cost(x_leaf, y_leaf, mask_leaves))
-            trace = self.traces[size] = (x_leaf, y_leaf, mask_leaves, replay)
-        x_leaf, y_leaf, mask_leaves, replay = trace
+            x_leaf, y_leaf = Tensor(X, name="X"), Tensor(Y, name="Y")
+            mask_leaves = None if masks is None else [Tensor(d, name=f"D{k + 1}") for k, d in enumerate(masks)]
+            runner = self._runner(lambda: self.objective.cost(x_leaf, y_leaf, mask_leaves), size)
+            trace = self.traces[size] = (x_leaf, y_leaf, mask_leaves, runner)
+        x_leaf, y_leaf, mask_leaves, runner = trace
         x_leaf.data, y_leaf.data = X, Y
         if masks is not None:
             for leaf, d in zip(mask_leaves, masks):
                 leaf.data = d
-        value = replay.forward().item()
+        value = runner.forward().item()
         if math.isfinite(value):
-            replay.backward()
+            runner.backward()
         return value
+
+    def _runner(self, fn, size: int):
+        """A Replay or a Compiled step of ``fn``, as ``step`` asks (a measured choice for "auto")."""
+        replay = compiled = None
+        if self.step in ("replay", "auto"):
+            replay = Replay(fn)
+        if self.step in ("compiled", "auto"):
+            try:
+                compiled = compile(fn)
+            except CompileError as error:
+                self.compile_error = str(error)
+        if compiled is None:
+            self.kinds[size] = "replay"
+            return replay if replay is not None else Replay(fn)
+        if replay is None:
+            self.kinds[size] = "compiled"
+            return compiled
+
+        def run(runner):
+            def one_step():
+                runner.forward()
+                runner.backward()
+            return one_step
+
+        choice = tuning.fastest(("training step",) + compiled.signature,
+                                {"replay": run(replay), "compiled": run(compiled)})
+        for p in self.trainable:  # the measurement's gradients are not this step's
+            p.grad = None
+        self.kinds[size] = choice
+        return compiled if choice == "compiled" else replay
 
     def materialise(self) -> None:
         """Nothing is implicit in this solver."""
@@ -314,13 +370,15 @@ class GramSolver:
         self.W1.data = self.a.data * self.W1_initial + self.C.data @ self.X.T
 
 
-def gradient_descent_step(objective, X, Y, learning_rate: float, solver: str = "backprop", replay: bool = True):
+def gradient_descent_step(objective, X, Y, learning_rate: float, solver: str = "backprop", replay: bool = True,
+                          step: str | None = None):
     """A function running one full-batch gradient-descent step and returning its cost (for benchmarks).
 
     The same step ``fit`` runs (``solver`` "backprop" or "gram"), without its
     bookkeeping: no divergence check, no history.
     """
-    trainer = GramSolver(objective, X, Y) if solver == "gram" else BackpropSolver(objective, X, Y, replay=replay)
+    trainer = (GramSolver(objective, X, Y) if solver == "gram"
+               else BackpropSolver(objective, X, Y, replay=replay, step=step))
     optimizer = GradientDescent(trainer.trainable, learning_rate)
 
     def step() -> float:
