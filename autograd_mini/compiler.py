@@ -41,6 +41,7 @@ import numpy as np
 from . import tuning
 from .anomaly import _AnomalyMode, check_backward, check_forward
 from .broadcast import _reduction, sum_to_shape
+from .dtypes import PROMOTES_BY_DTYPE, scalar_like
 from .engine import store_grad
 from .grad_mode import _GradMode
 from .graph import collect
@@ -94,6 +95,15 @@ class Emitter:
     def mm(self, a: str, b: str) -> str:
         return f"matmul({a}, {b})" if self.tuned else f"{a} @ {b}"
 
+    def number(self, value, like: str) -> str:
+        """A constant the op writes with :func:`~autograd_mini.dtypes.scalar_like` (``value``
+        next to the array named ``like``): a bare number in the readable source and wherever
+        numpy promotes by dtype; ``scalar_like(value, like)`` in the code that runs on a numpy
+        that promotes by value, so the numbers stay the ops' own to the last bit."""
+        if self.tuned and not PROMOTES_BY_DTYPE:
+            return f"scalar_like({value!r}, {like})"
+        return repr(value)
+
     def shape_of(self, name: str) -> tuple:
         return self._info[name][0]
 
@@ -114,7 +124,8 @@ class Emitter:
     def stable_sigmoid(self, x: str) -> str:
         """The expression of ``ops.stable_sigmoid(x)``."""
         e = self.exp_of_non_positive(f"-np.abs({x})")
-        return f"np.where({x} >= 0, 1, {e}) / (1 + {e})"
+        one = self.number(1, x)
+        return f"np.where({x} >= 0, {one}, {e}) / ({one} + {e})"
 
     def sum_to(self, x: str, source: tuple, shape: tuple) -> str:
         """The expression of ``sum_to_shape(x, shape)`` for an ``x`` of shape ``source``."""
@@ -196,9 +207,9 @@ class Compiled:
         #: The code that forward() and backward() run (products through tuning.matmul).
         self.tuned_source = tuned
         self._ops = [t.op for t in graph.tensors if t.op is not None]
-        namespace = {"np": np, "matmul": tuning.matmul}
+        namespace = {"np": np, "matmul": tuning.matmul, "scalar_like": scalar_like}
         self._forward, self._backward = _exec(tuned, namespace, ("forward", "backward"))
-        checks = {"np": np, "matmul": tuning.matmul,
+        checks = {"np": np, "matmul": tuning.matmul, "scalar_like": scalar_like,
                   "check_forward": self._check_forward, "check_backward": self._check_backward}
         self._checked_forward, self._checked_backward = _exec(checked, checks, ("forward", "backward"))
         #: The readable function of ``source``: ``step(leaf arrays...) -> (value, {"dW1": ...})``.

@@ -387,13 +387,13 @@ class Pow(Op):
         return (g * (self.inputs[0] ** (p - 1) * p),)
 
     def code(self, e, out, x):
-        return f"{x} ** {self.exponent!r}"
+        return f"{x} ** {e.number(self.exponent, x)}"
 
     def vjp_code(self, e, g, out, x):
         p = self.exponent
         if p == 0:
             return (f"np.zeros_like({g} * {x})",)
-        return (f"{g} * {p!r} * {x} ** {(p - 1)!r}",)
+        return (f"{g} * {e.number(p, g)} * {x} ** {e.number(p - 1, x)}",)
 
 
 class ReLU(Op):
@@ -417,7 +417,7 @@ class ReLU(Op):
         return (g * _constant((x > 0).astype(g.dtype)),)
 
     def code(self, e, out, x):
-        return f"np.maximum({x}, 0)"
+        return f"np.maximum({x}, {e.number(0, x)})"
 
     def vjp_code(self, e, g, out, x):
         return (f"{g} * ({x} > 0)",)
@@ -467,7 +467,7 @@ class Sigmoid(Op):
         return e.stable_sigmoid(x)
 
     def vjp_code(self, e, g, out, x):
-        return (f"{g} * {out} * (1 - {out})",)
+        return (f"{g} * {out} * ({e.number(1, out)} - {out})",)
 
 
 class Tanh(Op):
@@ -497,7 +497,7 @@ class Tanh(Op):
         return f"np.tanh({x})"
 
     def vjp_code(self, e, g, out, x):
-        return (f"{g} * (1 - {out} * {out})",)
+        return (f"{g} * ({e.number(1, out)} - {out} * {out})",)
 
 
 class Log(Op):
@@ -630,7 +630,7 @@ class Mean(Sum):
         return (self._expand_graph(g * (1.0 / self._count())),)
 
     def vjp_code(self, e, g, out, x):
-        return (self._expand_code(f"{g} / {self._count()}"),)
+        return (self._expand_code(f"{g} / {e.number(self._count(), g)}"),)
 
 
 # --------------------------------------------------------------------------- shape
@@ -844,7 +844,7 @@ class SumOfSquares(Op):
 
     def vjp_code(self, e, g, out, start, *xs):
         twice = e.temp("twice")
-        e.line(f"{twice} = 2 * {g}")
+        e.line(f"{twice} = {e.number(2, g)} * {g}")
         return (g,) + tuple(f"{twice} * {x}" for x in xs)
 
 
@@ -891,12 +891,15 @@ class BinaryCrossEntropyWithLogits(Op):
     def code(self, e, out, z, y):
         m = e.temp("m")
         e.line(f"{m} = {z}.shape[-1]" if e.shape_of(z) else f"{m} = 1")
+        if e.number(1, z) != "1":  # a numpy promoting by value: m as forward() divides by it
+            e.line(f"{m} = scalar_like({m}, {z})")
         exp = e.exp_of_non_positive(f"-np.abs({z})")
         losses = e.temp("losses")
-        e.line(f"{losses} = np.maximum({z}, 0) - {z} * {y} + np.log1p({exp})")
+        e.line(f"{losses} = np.maximum({z}, {e.number(0, z)}) - {z} * {y} + np.log1p({exp})")
         if self.needs_input_grad[0]:
             # sigmoid(z) from the same exp, saved for the backward pass as forward() does.
-            e.line(f"{e.temp('s')} = np.where({z} >= 0, 1, {exp}) / (1 + {exp})")
+            one = e.number(1, z)
+            e.line(f"{e.temp('s')} = np.where({z} >= 0, {one}, {exp}) / ({one} + {exp})")
         return f"{losses}.sum() / {m}"
 
     def vjp_code(self, e, g, out, z, y):
