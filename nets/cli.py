@@ -8,7 +8,8 @@
     nets sharpness [--data DIR] [--layers ...] [--learning-rate 0.0075] [--every 100] [--out DIR]
     nets audit PATH... [--json] [--seed N] [--timeout S] [--memory-limit SIZE] [--submission-timeout S]
                [--jobs N] [--whole] [--csv FILE] [--out FILE.json|DIR] [--gradescope FILE] [--points FILE.json]
-    nets derive [--layers 12288,20,7,5,1] [--cost stable|faithful] [--l2 L] [--keep-prob P] [--out step.py]
+    nets derive [--layers 12288,20,7,5,1] [--cost stable|faithful] [--l2 L] [--keep-prob P]
+                [--hidden-activation relu|tanh] [--out step.py]
 
 This module only parses arguments and prints; each command calls its job in
 :mod:`nets.jobs` (``nets.jobs.train``, ``.gradcheck``, ``.graph``, ``.predict``,
@@ -251,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inverted dropout on the hidden layers: the masks D1, D2, ... become arguments (default 1)")
     v.add_argument("--examples", type=_int_at_least(1), default=209, metavar="N",
                    help="training examples m, for the shapes and the L2 term's 1/m (default 209)")
+    v.add_argument("--hidden-activation", choices=("relu", "tanh"), default="relu",
+                   help="activation of the hidden layers: relu (the post's) or tanh (Course 1 week 3's)")
     v.add_argument("--out", metavar="FILE.py", help="write a runnable, self-checking module instead of printing")
     v.set_defaults(handler=_cmd_derive)
 
@@ -458,7 +461,8 @@ def _cmd_graph(args) -> int:
 def _cmd_derive(args) -> int:
     from .jobs.derive import derive_source, write_module
 
-    options = dict(layers=args.layers, cost=args.cost, l2=args.l2, keep_prob=args.keep_prob, examples=args.examples)
+    options = dict(layers=args.layers, cost=args.cost, l2=args.l2, keep_prob=args.keep_prob, examples=args.examples,
+                   hidden_activation=args.hidden_activation)
     if args.out:
         path = write_module(args.out, **options)
         print(f"Wrote {path} (run it to check the derived step against nets.manual)")

@@ -65,7 +65,7 @@ def test_the_written_module_runs_and_checks_itself_against_nets_manual(tmp_path,
     path = write_module(str(tmp_path / "step.py"), layers=[6, 4, 3, 1], examples=17, **options)
     result = _run(path)
     assert result.returncode == 0, result.stderr
-    assert "agrees with nets.manual" in result.stdout
+    assert "agrees with its reference" in result.stdout
 
 
 def test_the_module_check_fails_on_a_wrong_step(tmp_path):
@@ -88,3 +88,35 @@ def test_cli_prints_or_writes_and_refuses_bad_arguments(tmp_path, capsys):
     assert ".py" in capsys.readouterr().err
     assert main(["derive", "--keep-prob", "0"]) == 2
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_a_tanh_network_derives_week_3s_backward_pass_and_checks_itself(tmp_path):
+    source = derive_source([2, 4, 1], examples=7, hidden_activation="tanh")
+    assert "A1 = np.tanh(Z1)" in source and "dZ1 = dA1 * (1 - A1 * A1)" in source
+    # Week 3's own backward_propagation on the same arrays.
+    from nets.manual import week3
+
+    step = _step(source)
+    rng = np.random.RandomState(4)
+    params = {"W1": rng.randn(4, 2), "b1": rng.randn(4, 1), "W2": rng.randn(1, 4), "b2": rng.randn(1, 1)}
+    X, Y = rng.randn(2, 7), (rng.rand(1, 7) > 0.5).astype(np.float64)
+    cost, grads = step(params["W1"], params["b1"], params["W2"], params["b2"], X, Y)
+    A2, cache = week3.forward_propagation(X, params)
+    expected = week3.backward_propagation(params, cache, X, Y)
+    np.testing.assert_allclose(float(cost), week3.compute_cost(A2, Y), rtol=1e-12)
+    for name in ("dW1", "db1", "dW2", "db2"):
+        np.testing.assert_allclose(grads[name], expected[name], rtol=1e-10, atol=1e-14)
+    # The written modules check themselves: against week 3 for [2, 4, 1], by central
+    # differences with dropout, L2 and two tanh layers; and a wrong derivative fails.
+    for options in (dict(layers=[2, 4, 1]), dict(layers=[3, 4, 2, 1], l2=0.3, keep_prob=0.8)):
+        path = write_module(str(tmp_path / "tanh_step.py"), examples=6, hidden_activation="tanh", **options)
+        result = _run(path)
+        assert result.returncode == 0, result.stderr
+        text = module_text(examples=6, hidden_activation="tanh", **options)
+        broken = tmp_path / "broken.py"
+        broken.write_text(text.replace("* (1 - A1 * A1)", "* (1 - A1)"))
+        assert broken.read_text() != text
+        result = _run(str(broken))
+        assert result.returncode != 0 and "differ" in result.stderr
+    with pytest.raises(ValueError, match="hidden_activation"):
+        derive_source([2, 4, 1], hidden_activation="sigmoid")
