@@ -56,7 +56,7 @@ from ..errors import DataError
 from ..model import BinaryClassifier
 
 __all__ = ["EXPERIMENTS", "COURSE1_EXPERIMENTS", "COURSE2_EXPERIMENTS", "COURSE", "COURSE_COST_TOLERANCE",
-           "COURSE_UNSTABLE_COSTS", "MODEL_OPTIONS", "Run", "default_data_dir", "default_catvnoncat_dir",
+           "COURSE_SENSITIVE_ACCURACIES", "COURSE_UNSTABLE_COSTS", "MODEL_OPTIONS", "Run", "default_data_dir", "default_catvnoncat_dir",
            "run_experiment", "table"]
 
 
@@ -183,6 +183,12 @@ COURSE = {
 #: wanders, and the course's own notebook rerun elsewhere prints other costs
 #: there). Shown beside ours, never compared.
 COURSE_UNSTABLE_COSTS = {"planar": {"main": (8000, 9000)}}
+
+#: Accuracies that a last-bit difference can move by a point or two of 400: the
+#: sweep's n_h = 50 gives 90.25 % (the course's) with numpy 2's OpenBLAS, and with
+#: numpy 1.24's on one BLAS thread 90.75 % (the same run, its products rounded
+#: differently). Compared within this many examples' worth, not to the digit.
+COURSE_SENSITIVE_ACCURACIES = {"planar": {"n_h=50": 0.01}}
 
 #: How closely the reproduced costs are expected to match COURSE (relative), per
 #: experiment: the last bits differ (the engine's cross-entropy and sigmoid round

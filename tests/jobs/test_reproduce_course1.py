@@ -13,8 +13,8 @@ import pytest
 
 from nets.cli import main
 from nets.data import load_catvnoncat, make_planar, write_synthetic_catvnoncat
-from nets.jobs.reproduce import (COURSE, COURSE_COST_TOLERANCE, COURSE_UNSTABLE_COSTS, EXPERIMENTS, run_experiment,
-                                 table)
+from nets.jobs.reproduce import (COURSE, COURSE_COST_TOLERANCE, COURSE_SENSITIVE_ACCURACIES, COURSE_UNSTABLE_COSTS,
+                                 EXPERIMENTS, run_experiment, table)
 from nets.manual import week2, week3
 
 
@@ -104,7 +104,9 @@ def check_against_course(result, experiment):
             checked += 1
         for part in ("train", "test"):
             if expected[f"{part}_accuracy"] is not None:
-                assert record[f"{part}_accuracy"] == pytest.approx(expected[f"{part}_accuracy"], abs=1e-12), \
+                # A last-bit difference (another BLAS) moves a sensitive one by a point or two of 400.
+                within = COURSE_SENSITIVE_ACCURACIES.get(experiment, {}).get(record["name"], 1e-12)
+                assert record[f"{part}_accuracy"] == pytest.approx(expected[f"{part}_accuracy"], abs=within), \
                     (record["name"], part)
                 checked += 1
         if "printed_percent" in expected:  # printed with %d
