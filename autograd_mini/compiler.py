@@ -43,9 +43,8 @@ from .anomaly import _AnomalyMode, check_backward, check_forward
 from .broadcast import _reduction, sum_to_shape
 from .dtypes import PROMOTES_BY_DTYPE, scalar_like
 from .engine import store_grad
-from .grad_mode import _GradMode
 from .graph import collect
-from .replay import ReplayError, check_leaves
+from .replay import ReplayError, check_leaves, trace
 
 __all__ = ["Compiled", "CompileError", "compile"]
 
@@ -179,11 +178,7 @@ class Compiled:
     """The compiled step of ``fn()``; see the module docstring and :func:`compile`."""
 
     def __init__(self, fn):
-        previous, _GradMode.tracing = _GradMode.tracing, True
-        try:
-            root = fn()
-        finally:
-            _GradMode.tracing = previous
+        root = trace(fn)
         if not hasattr(root, "op") or not hasattr(root, "data"):
             raise CompileError(f"compile: fn must return a one-element Tensor, got {type(root).__name__}")
         if root.data.size != 1:

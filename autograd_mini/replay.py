@@ -55,17 +55,22 @@ def _changed(who, shape, dtype, data) -> ReplayError:
     )
 
 
+def trace(fn):
+    """``fn()`` run with tracing on: ops on constants are recorded too (apply() says why), so
+    that everything computed from a leaf can be recomputed from its current data. What
+    :class:`Replay` and :func:`autograd_mini.compile` both start from."""
+    previous, _GradMode.tracing = _GradMode.tracing, True
+    try:
+        return fn()
+    finally:
+        _GradMode.tracing = previous
+
+
 class Replay:
     """The recorded graph of ``fn()``; see the module docstring."""
 
     def __init__(self, fn):
-        # Tracing records ops on constants too (apply() says why), so that
-        # everything computed from a leaf is recomputed from its current data.
-        previous, _GradMode.tracing = _GradMode.tracing, True
-        try:
-            root = fn()
-        finally:
-            _GradMode.tracing = previous
+        root = trace(fn)
         if not hasattr(root, "op"):
             raise TypeError(f"Replay: fn must return a Tensor, got {type(root).__name__}")
         graph = collect(root)
