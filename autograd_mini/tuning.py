@@ -7,13 +7,19 @@ same product can differ by 1.5x, and which one wins changes with all of these
 (``benchmarks/results/step.md`` shows it for both memory orders of X). So the
 engine does not guess: the first time it meets a product of a given kind, it
 times the candidates side by side and keeps the fastest for the rest of the
-process. Three choices are made here, and nowhere else:
+process. These choices are made here, and nowhere else:
 
 * **Orientation of a 2-D product.** ``a @ b``, or the same sums of products as
   ``(b.T @ a.T).T``, which BLAS partitions differently (the result is then
   Fortran-ordered, which every numpy operation accepts as it is). Only products
   of at least :attr:`Tuner.min_work` multiply-adds are timed; smaller ones are
   computed as numpy computes them, since no measurement could pay for itself.
+* **A product over one shared index** (``a`` of shape (n, 1) times ``b`` of
+  shape (1, k), an outer product: a layer of width one's ``dA = W.T @ dZ``).
+  BLAS computes each element as its one product, so ``a * b`` broadcast gives
+  the same values without the BLAS call's set-up; which of the two is faster
+  is measured (a plain numpy multiply usually is, by about half), whatever the
+  product's size. Only float operands are considered.
 * **BLAS threads for a product**, inside a :func:`scope` only (``fit`` opens
   one). A product of at least ``min_work`` multiply-adds runs on every thread
   the scope began with: that is what BLAS threads are for. A smaller one is
@@ -109,10 +115,12 @@ class _BlasThreads:
 class Plan:
     """How to compute one kind of product: ``turned`` or not, and its ``threads`` setting."""
 
-    __slots__ = ("turned", "threads", "seconds")
+    __slots__ = ("turned", "outer", "threads", "seconds")
 
     def __init__(self, turned: bool):
         self.turned = turned
+        #: True: an outer product computed as the broadcast ``a * b`` (measured faster).
+        self.outer = False
         #: ONE_THREAD, ALL_THREADS, EITHER, or None until measured inside a scope.
         self.threads = None
         #: The measured best time of each candidate (for reports).
@@ -125,6 +133,10 @@ def _turned(a, b):
 
 def _plain(a, b):
     return a @ b
+
+
+def _outer(a, b):
+    return a * b
 
 
 class Tuner:
@@ -165,6 +177,8 @@ class Tuner:
             if wanted != self._count:
                 self.threads.set(wanted)
                 self._count = wanted
+        if plan.outer:
+            return a * b
         return (b.T @ a.T).T if plan.turned else a @ b
 
     def _decide(self, a, b, threads: bool = True) -> Plan:
@@ -173,7 +187,12 @@ class Tuner:
         large = a.shape[0] * a.shape[1] * b.shape[1] >= self.min_work
         if plan is None:
             plan = Plan(False)
-            if self.enabled and large:
+            if self.enabled and a.shape[1] == 1 and a.dtype.kind == "f" and b.dtype.kind == "f":
+                # One shared index: each element is one product, the same in BLAS and in a multiply.
+                best = self._fastest({"plain": lambda: _plain(a, b), "outer": lambda: _outer(a, b)})
+                plan.outer = best["choice"] == "outer"
+                plan.seconds.update(best["seconds"])
+            elif self.enabled and large:
                 best = self._fastest({"plain": lambda: _plain(a, b), "turned": lambda: _turned(a, b)})
                 plan.turned = best["choice"] == "turned"
                 plan.seconds.update(best["seconds"])
@@ -187,7 +206,7 @@ class Tuner:
     def _decide_threads(self, a, b, plan) -> str:
         if not (self.enabled and self.threads.libraries and self._all > 1):
             return EITHER
-        product = _turned if plan.turned else _plain
+        product = _outer if plan.outer else _turned if plan.turned else _plain
         # Each timed run repeats the product enough to last about 50 us, long
         # enough for the timer and short enough that deciding a net's dozen
         # small products costs milliseconds, not a tenth of a second.
@@ -328,7 +347,8 @@ class Tuner:
             products.append({
                 "a": list(a_shape), "a_order": _order_name(a_shape, a_strides, a_dtype),
                 "b": list(b_shape), "b_order": _order_name(b_shape, b_strides, a_dtype),
-                "dtype": str(a_dtype), "orientation": "turned" if plan.turned else "plain",
+                "dtype": str(a_dtype),
+                "orientation": "outer" if plan.outer else "turned" if plan.turned else "plain",
                 "threads": plan.threads, "seconds": dict(plan.seconds),
             })
         data = []

@@ -273,3 +273,63 @@ def test_set_enabled_checks_its_argument_and_forgets_decisions():
         assert not tuning.TUNER.enabled and not tuning.TUNER.plans
     finally:
         tuning.set_enabled(before)
+
+
+def _outer_tuner(monkeypatch, plain_cost, outer_cost):
+    """A tuner on a fake clock where an outer product costs ``plain_cost`` through BLAS and ``outer_cost`` as a multiply."""
+    clock = Clock()
+    calls = {"plain": 0, "outer": 0}
+
+    def plain(a, b):
+        calls["plain"] += 1
+        clock.now += plain_cost
+        return a @ b
+
+    def outer(a, b):
+        calls["outer"] += 1
+        clock.now += outer_cost
+        return a * b
+
+    monkeypatch.setattr(tuning, "_plain", plain)
+    monkeypatch.setattr(tuning, "_outer", outer)
+    return tuning.Tuner(timer=clock, trials=2, min_work=1000, margin=0.05, threads=FakeThreads()), calls
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_outer_product_measured_faster_as_a_multiply_runs_as_one_with_the_same_values(monkeypatch, dtype):
+    tuner, calls = _outer_tuner(monkeypatch, plain_cost=1.0, outer_cost=0.5)
+    a, b = arrays((16, 1), (1, 256), dtype=dtype)
+    result = tuner.matmul(a, b)
+    assert calls["outer"] >= 2 and next(iter(tuner.plans.values())).outer
+    assert tuner.decisions()["products"][0]["orientation"] == "outer"
+    assert result.dtype == (a @ b).dtype and result.shape == (16, 256)
+    np.testing.assert_array_equal(result, a @ b)  # each element is its one product either way
+    # Kept: the next call measures nothing and still gives BLAS's values.
+    before = dict(calls)
+    np.testing.assert_array_equal(tuner.matmul(a, b), a @ b)
+    assert calls == before
+
+
+def test_an_outer_product_keeps_blas_when_the_multiply_is_not_clearly_faster(monkeypatch):
+    tuner, _ = _outer_tuner(monkeypatch, plain_cost=1.0, outer_cost=0.97)
+    a, b = arrays((16, 1), (1, 256))
+    tuner.matmul(a, b)
+    assert not next(iter(tuner.plans.values())).outer
+
+
+def test_only_float_outer_products_are_considered_and_wider_products_never(monkeypatch):
+    tuner, calls = _outer_tuner(monkeypatch, plain_cost=1.0, outer_cost=0.0)
+    ints = np.arange(4).reshape(4, 1), np.arange(3).reshape(1, 3)
+    np.testing.assert_array_equal(tuner.matmul(*ints), ints[0] @ ints[1])
+    wide = arrays((4, 2), (2, 3))
+    np.testing.assert_array_equal(tuner.matmul(*wide), wide[0] @ wide[1])
+    assert calls["outer"] == 0 and not any(plan.outer for plan in tuner.plans.values())
+
+
+def test_the_real_tuner_gives_an_outer_products_values_exactly():
+    tuner = tuning.Tuner()
+    rng = np.random.default_rng(3)
+    for order in ("C", "F"):
+        a = np.asarray(rng.standard_normal((7, 1)), order=order)
+        b = np.asarray(rng.standard_normal((1, 33)), order=order)
+        np.testing.assert_array_equal(tuner.matmul(a, b), a @ b)
